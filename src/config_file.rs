@@ -1,0 +1,251 @@
+//! The `.halchemy` INI file: where it is found and what it may say.
+
+use std::path::{Path, PathBuf};
+
+use configparser::ini::{Ini, IniDefault};
+
+use crate::error::{Error, Result};
+use crate::params::ListStyle;
+use crate::status::StatusCodes;
+
+pub(crate) const FILE_NAME: &str = ".halchemy";
+
+/// What a `.halchemy` file sets; `None` leaves the value as it was.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FileSettings {
+    pub path: PathBuf,
+    pub base_url: Option<String>,
+    pub list_style: Option<ListStyle>,
+    pub etag_field: Option<String>,
+    /// Header name and value; an empty value removes the header.
+    pub headers: Vec<(String, String)>,
+    pub raise_on_network_error: Option<bool>,
+    pub raise_on_status_codes: Option<StatusCodes>,
+}
+
+/// The file to load: the project's `.halchemy` (the first folder up from `start` holding
+/// `Cargo.toml`, `.git` or `.halchemy`), else `home/.halchemy`, else none.
+pub(crate) fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    let project_root = start.ancestors().find(|dir| {
+        ["Cargo.toml", ".git", FILE_NAME]
+            .iter()
+            .any(|marker| dir.join(marker).exists())
+    });
+    if let Some(root) = project_root {
+        let file = root.join(FILE_NAME);
+        if file.is_file() {
+            return Some(file);
+        }
+    }
+    home.map(|h| h.join(FILE_NAME)).filter(|f| f.is_file())
+}
+
+/// The home folder, from `HOME` (or `USERPROFILE` on Windows).
+pub(crate) fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Reads and checks a `.halchemy` file.
+pub(crate) fn load(path: &Path) -> Result<FileSettings> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+        file: path.to_owned(),
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses the text of a `.halchemy` file; `path` is only used in error messages.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
+    let fail = |message: String| Error::Config {
+        file: path.to_owned(),
+        message,
+    };
+    let mut defaults = IniDefault::default();
+    defaults.case_sensitive = true;
+    defaults.enable_inline_comments = false;
+    defaults.multiline = true;
+    let mut ini = Ini::new_from_defaults(defaults);
+    let map = ini
+        .read(text.to_owned())
+        .map_err(|e| fail(format!("not a valid ini file: {e}")))?;
+
+    let mut out = FileSettings {
+        path: path.to_owned(),
+        ..FileSettings::default()
+    };
+    for (section, entries) in &map {
+        match section.to_ascii_lowercase().as_str() {
+            "halchemy" => {
+                for (key, value) in entries {
+                    let value = value.as_deref().unwrap_or("").trim();
+                    let bad = |why: &str| {
+                        fail(format!("[{section}] {key} = {value:?}: {why}"))
+                    };
+                    match key.to_ascii_lowercase().as_str() {
+                        "base_url" => out.base_url = Some(value.to_owned()),
+                        "parameters_list_style" => {
+                            out.list_style = Some(value.parse().map_err(|_| {
+                                bad("use repeat_key, bracket, index, comma or pipe")
+                            })?)
+                        }
+                        "etag_field" if value.is_empty() => {
+                            return Err(bad("the etag field needs a name"));
+                        }
+                        "etag_field" => out.etag_field = Some(value.to_owned()),
+                        _ => return Err(bad("unknown key; the section takes base_url, parameters_list_style and etag_field")),
+                    }
+                }
+            }
+            "headers" => {
+                for (key, value) in entries {
+                    out.headers
+                        .push((key.clone(), value.as_deref().unwrap_or("").trim().to_owned()));
+                }
+            }
+            "error_handling" => {
+                for (key, value) in entries {
+                    let value = value.as_deref().unwrap_or("").trim();
+                    let bad = |why: String| fail(format!("[{section}] {key} = {value:?}: {why}"));
+                    match key.to_ascii_lowercase().as_str() {
+                        "raise_on_network_error" => {
+                            out.raise_on_network_error = Some(parse_bool(value).ok_or_else(|| {
+                                bad("use true or false (also yes/no, on/off, 1/0)".to_owned())
+                            })?)
+                        }
+                        "raise_on_status_codes" => {
+                            out.raise_on_status_codes =
+                                Some(value.parse().map_err(|e| bad(format!("{e}")))?)
+                        }
+                        _ => return Err(bad("unknown key; the section takes raise_on_network_error and raise_on_status_codes".to_owned())),
+                    }
+                }
+            }
+            // configparser's default section holds keys written before any section header.
+            "default" if entries.is_empty() => {}
+            _ => {
+                return Err(fail(format!(
+                    "unknown section [{section}]; use [halchemy], [headers] and [error_handling]"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<FileSettings> {
+        parse(Path::new("/x/.halchemy"), text)
+    }
+
+    #[test]
+    fn all_three_sections() {
+        let s = p("[halchemy]\n\
+                   base_url = http://example.org/api\n\
+                   parameters_list_style = comma\n\
+                   etag_field = version\n\
+                   [headers]\n\
+                   Accept = application/hal+json, application/json;q=0.9, */*;q=0.8\n\
+                   X-Trace = a=b;c\n\
+                   Authorization =\n\
+                   [error_handling]\n\
+                   raise_on_network_error = No\n\
+                   raise_on_status_codes = 400-403, >404\n")
+        .unwrap();
+        assert_eq!(s.base_url.as_deref(), Some("http://example.org/api"));
+        assert_eq!(s.list_style, Some(ListStyle::Comma));
+        assert_eq!(s.etag_field.as_deref(), Some("version"));
+        let mut headers = s.headers.clone();
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                (
+                    "Accept".to_owned(),
+                    "application/hal+json, application/json;q=0.9, */*;q=0.8".to_owned()
+                ),
+                ("Authorization".to_owned(), String::new()),
+                ("X-Trace".to_owned(), "a=b;c".to_owned()),
+            ]
+        );
+        assert_eq!(s.raise_on_network_error, Some(false));
+        let codes = s.raise_on_status_codes.unwrap();
+        assert!(codes.contains(401) && !codes.contains(404) && codes.contains(500));
+    }
+
+    #[test]
+    fn booleans_in_every_spelling() {
+        for (text, expected) in [
+            ("true", true),
+            ("YES", true),
+            ("On", true),
+            ("1", true),
+            ("False", false),
+            ("no", false),
+            ("OFF", false),
+            ("0", false),
+        ] {
+            let s = p(&format!("[error_handling]\nraise_on_network_error = {text}\n")).unwrap();
+            assert_eq!(s.raise_on_network_error, Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_file_key_and_value() {
+        for (text, key, value) in [
+            ("[error_handling]\nraise_on_network_error = maybe\n", "raise_on_network_error", "maybe"),
+            ("[error_handling]\nraise_on_status_codes = 400-\n", "raise_on_status_codes", "400-"),
+            ("[halchemy]\nparameters_list_style = commas\n", "parameters_list_style", "commas"),
+            ("[halchemy]\nbase_uri = http://x\n", "base_uri", "http://x"),
+        ] {
+            let err = p(text).unwrap_err().to_string();
+            assert!(err.contains("/x/.halchemy"), "{err}");
+            assert!(err.contains(key), "{err}");
+            assert!(err.contains(value), "{err}");
+        }
+        let err = p("[nonsense]\na = 1\n").unwrap_err().to_string();
+        assert!(err.contains("[nonsense]"), "{err}");
+    }
+
+    #[test]
+    fn discovery_prefers_the_project_file_then_home() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let project = tmp.path().join("project");
+        let deep = project.join("src/a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(project.join("Cargo.toml"), "").unwrap();
+
+        assert_eq!(discover(&deep, Some(&home)), None);
+        std::fs::write(home.join(FILE_NAME), "").unwrap();
+        assert_eq!(discover(&deep, Some(&home)), Some(home.join(FILE_NAME)));
+        std::fs::write(project.join(FILE_NAME), "").unwrap();
+        assert_eq!(discover(&deep, Some(&home)), Some(project.join(FILE_NAME)));
+        assert_eq!(discover(&deep, None), Some(project.join(FILE_NAME)));
+    }
+
+    #[test]
+    fn discovery_stops_at_the_first_project_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outer = tmp.path();
+        let inner = outer.join("inner");
+        std::fs::create_dir_all(inner.join(".git")).unwrap();
+        std::fs::write(outer.join(FILE_NAME), "").unwrap();
+        // The inner project has no .halchemy: the outer one is not used, home is.
+        assert_eq!(discover(&inner, None), None);
+    }
+}

@@ -1,0 +1,476 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::resource::Resource;
+
+/// What every fallible call in this crate returns.
+///
+/// # Example
+///
+/// ```
+/// fn first_title(api: &halchemy::Api) -> halchemy::Result<String> {
+///     let home = api.home().get()?;
+///     Ok(home["title"].as_str().unwrap_or_default().to_owned())
+/// }
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, each variant carrying what a caller needs to act on it.
+///
+/// Messages are lowercase and name the thing to fix. The enum is `#[non_exhaustive]`: match the
+/// variants you handle and keep a catch-all arm.
+///
+/// # Example
+///
+/// ```
+/// use halchemy::{Api, Error};
+///
+/// let api = Api::builder().no_config_file().base_url("http://127.0.0.1:9").build()?;
+/// match api.home().get() {
+///     Ok(home) => println!("{home}"),
+///     Err(Error::Network(e)) => println!("no answer: {e}"),
+///     Err(other) => return Err(other),
+/// }
+/// # Ok::<(), halchemy::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No response arrived: the connection was refused or dropped, it timed out, the host name
+    /// did not resolve, TLS failed, or the server spoke broken HTTP.
+    #[error(transparent)]
+    Network(Box<NetworkError>),
+
+    /// The response's status is in the `raise_on_status_codes` set (or was checked with
+    /// [`Resource::raise_for_status_codes`]). The whole response is inside.
+    #[error("{} {} answered {} {}", .0.meta().request.method, .0.meta().request.url, .0.status(), .0.meta().response.reason)]
+    Status(Box<Resource>),
+
+    /// `412 Precondition Failed`: someone else changed the resource since it was read. The
+    /// resource written through is untouched; refresh it and try again, or use
+    /// [`Api::update`](crate::Api::update).
+    #[error("{} {} was changed by someone else (412 precondition failed, sent if-match {}); refresh the resource and retry",
+        .0.response.meta().request.method, .0.response.meta().request.url, .0.sent_etag.as_deref().unwrap_or("nothing"))]
+    PreconditionFailed(Box<Conflict>),
+
+    /// `428 Precondition Required`: the server only accepts conditional writes and the resource
+    /// had no ETag to send. GET (or [`refresh`](crate::Api::refresh)) it first.
+    #[error("{} {} needs a conditional write (428 precondition required): get the resource first so it has an etag", .0.meta().request.method, .0.meta().request.url)]
+    PreconditionRequired(Box<Resource>),
+
+    /// The resource has no link with this relation.
+    #[error("no link `{rel}` in the resource; its rels are: {}", list(available))]
+    RelNotFound {
+        /// The relation asked for.
+        rel: String,
+        /// The relations the resource has.
+        available: Vec<String>,
+    },
+
+    /// The relation holds several links and none was picked with `at`, `named` or `titled`.
+    #[error("rel `{rel}` holds {} links: pick one with .at(i), .named(name) or .titled(title); choices: {}", choices.len(), choices.join("; "))]
+    AmbiguousLink {
+        /// The relation.
+        rel: String,
+        /// One line per link: its index, href, name and title.
+        choices: Vec<String>,
+    },
+
+    /// The pick made with `at`, `named` or `titled` matched no link of the relation.
+    #[error("rel `{rel}` has no link {wanted}; choices: {}", choices.join("; "))]
+    NoMatchingLink {
+        /// The relation.
+        rel: String,
+        /// The pick, such as `titled "orders"`.
+        wanted: String,
+        /// One line per link.
+        choices: Vec<String>,
+    },
+
+    /// The document's `_links`, one of its links, or its `_embedded` is not shaped as HAL says.
+    #[error("malformed hal document: {0}")]
+    MalformedHal(String),
+
+    /// The resource has no `_embedded` entry with this relation.
+    #[error("no embedded `{rel}` in the resource; embedded rels are: {}", list(available))]
+    EmbeddedNotFound {
+        /// The relation asked for.
+        rel: String,
+        /// The embedded relations the resource has.
+        available: Vec<String>,
+    },
+
+    /// The embedded entry is one resource where many were expected, or the other way round.
+    #[error("embedded `{rel}` holds {found}, expected {expected}")]
+    EmbeddedTypeMismatch {
+        /// The relation.
+        rel: String,
+        /// What the caller expected.
+        expected: crate::Multiplicity,
+        /// What the document holds (`one resource`, `many resources`, or another JSON type).
+        found: String,
+    },
+
+    /// `collection(field)`: the field is missing.
+    #[error("no field `{field}` for a collection in the resource")]
+    CollectionMissing {
+        /// The field asked for.
+        field: String,
+    },
+
+    /// `collection(field)`: the field is not an array.
+    #[error("field `{field}` is {found}, not an array")]
+    CollectionNotArray {
+        /// The field asked for.
+        field: String,
+        /// The JSON type found.
+        found: &'static str,
+    },
+
+    /// `collection(field)`: an element is not a well-formed HAL resource.
+    #[error("element {index} of `{field}` is not a hal resource: {reason}")]
+    CollectionItemNotHal {
+        /// The field.
+        field: String,
+        /// The element's position.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A URI template could not be expanded.
+    #[error("bad uri template `{template}`: {message}")]
+    Template {
+        /// The template.
+        template: String,
+        /// What the expander reported.
+        message: String,
+    },
+
+    /// Template values or query parameters that cannot be used.
+    #[error("bad parameters: {0}")]
+    Parameters(String),
+
+    /// A status-code set that does not follow the grammar.
+    #[error(transparent)]
+    StatusCodes(#[from] crate::StatusCodesError),
+
+    /// A bad value in a `.halchemy` configuration file, or a file that cannot be read.
+    #[error("{}: {message}", file.display())]
+    Config {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong, naming the key and the value.
+        message: String,
+    },
+
+    /// A URL that is not a usable `http`/`https` URL.
+    #[error("invalid url `{url}`: {message}")]
+    InvalidUrl {
+        /// The URL as given or as built.
+        url: String,
+        /// Why it was rejected.
+        message: String,
+    },
+
+    /// A header name or value that cannot be sent (for example one holding CR or LF).
+    #[error("invalid header `{name}`: {message}")]
+    InvalidHeader {
+        /// The header's name, as given (escaped when it is not printable).
+        name: String,
+        /// Why it was rejected.
+        message: String,
+    },
+
+    /// The response body is larger than the configured limit.
+    #[error("{method} {url}: the response body is larger than the limit of {limit} bytes; raise it with Api::set_body_limit")]
+    BodyTooLarge {
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// More than 10 redirects.
+    #[error("{url}: more than {max} redirects")]
+    TooManyRedirects {
+        /// The last URL requested.
+        url: String,
+        /// The limit.
+        max: u32,
+    },
+
+    /// A request body could not be serialized.
+    #[error("cannot serialize the request body: {0}")]
+    Serialize(#[source] serde_json::Error),
+
+    /// [`Resource::deserialize`] failed.
+    #[error("cannot deserialize the resource: {0}")]
+    Deserialize(#[source] serde_json::Error),
+}
+
+impl Error {
+    /// The HTTP status behind this error, when there was a response.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use halchemy::{Error, Resource};
+    /// # fn check(e: &Error) {
+    /// if e.status() == Some(404) {
+    ///     println!("gone");
+    /// }
+    /// # }
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status(r) | Error::PreconditionRequired(r) => Some(r.status()),
+            Error::PreconditionFailed(c) => Some(c.response.status()),
+            _ => None,
+        }
+    }
+
+    /// The response behind this error, when there was one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn check(e: &halchemy::Error) {
+    /// if let Some(response) = e.response() {
+    ///     println!("{}", response.meta().response.body);
+    /// }
+    /// # }
+    /// ```
+    pub fn response(&self) -> Option<&Resource> {
+        match self {
+            Error::Status(r) | Error::PreconditionRequired(r) => Some(r),
+            Error::PreconditionFailed(c) => Some(&c.response),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::Network`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn check(e: &halchemy::Error) -> bool {
+    /// e.is_network()
+    /// # }
+    /// ```
+    pub fn is_network(&self) -> bool {
+        matches!(self, Error::Network(_))
+    }
+
+    /// True for [`Error::PreconditionFailed`]: a lost race that a refresh and a retry resolve.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn check(e: &halchemy::Error) -> bool {
+    /// e.is_conflict()
+    /// # }
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::PreconditionFailed(_))
+    }
+
+    pub(crate) fn header(name: &str, message: impl Into<String>) -> Error {
+        Error::InvalidHeader {
+            name: name.escape_debug().to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What a `412 Precondition Failed` carries: the server's answer and the ETag that was sent.
+///
+/// # Example
+///
+/// ```
+/// # fn show(e: halchemy::Error) {
+/// if let halchemy::Error::PreconditionFailed(conflict) = e {
+///     println!("sent {:?}, server said {}", conflict.sent_etag, conflict.response.status());
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Conflict {
+    /// The `412` response.
+    pub response: Resource,
+    /// The ETag sent as `If-Match` (`None` when the server answered 412 to a write without one).
+    pub sent_etag: Option<String>,
+}
+
+/// Why no response arrived.
+///
+/// # Example
+///
+/// ```
+/// use halchemy::{Api, Error, NetworkErrorKind};
+///
+/// let api = Api::builder().no_config_file().base_url("http://127.0.0.1:9").build()?;
+/// if let Err(Error::Network(e)) = api.home().get() {
+///     assert_eq!(e.kind(), NetworkErrorKind::ConnectionRefused);
+/// }
+/// # Ok::<(), halchemy::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NetworkErrorKind {
+    /// Nothing listens at that address.
+    ConnectionRefused,
+    /// The connect or overall timeout expired.
+    Timeout,
+    /// The host name did not resolve.
+    Dns,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The server closed or reset the connection before the response was complete.
+    ConnectionClosed,
+    /// The server's answer is not valid HTTP/1.1.
+    Protocol,
+    /// Any other I/O failure.
+    Other,
+}
+
+impl fmt::Display for NetworkErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NetworkErrorKind::ConnectionRefused => "connection refused: is the server running?",
+            NetworkErrorKind::Timeout => "timed out: the server did not answer in time",
+            NetworkErrorKind::Dns => "host name not found: check the url",
+            NetworkErrorKind::Tls => "tls failure: check the certificate and the https setup",
+            NetworkErrorKind::ConnectionClosed => {
+                "connection closed before the response was complete"
+            }
+            NetworkErrorKind::Protocol => "the server sent invalid http",
+            NetworkErrorKind::Other => "i/o failure",
+        })
+    }
+}
+
+/// A request that got no response. See [`NetworkErrorKind`].
+///
+/// # Example
+///
+/// ```
+/// # fn show(e: &halchemy::NetworkError) {
+/// eprintln!("{} {}: {}", e.method(), e.url(), e.kind());
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct NetworkError {
+    kind: NetworkErrorKind,
+    method: String,
+    url: String,
+    source: ureq::Error,
+}
+
+impl NetworkError {
+    pub(crate) fn new(method: &str, url: &str, source: ureq::Error) -> Self {
+        NetworkError {
+            kind: classify(&source),
+            method: method.to_owned(),
+            url: url.to_owned(),
+            source,
+        }
+    }
+
+    /// Why the request failed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn show(e: &halchemy::NetworkError) {
+    /// if e.kind() == halchemy::NetworkErrorKind::Timeout {
+    ///     eprintln!("try again later");
+    /// }
+    /// # }
+    /// ```
+    pub fn kind(&self) -> NetworkErrorKind {
+        self.kind
+    }
+
+    /// The request's method.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn show(e: &halchemy::NetworkError) -> &str {
+    /// e.method()
+    /// # }
+    /// ```
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The URL requested (the last one, after redirects).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn show(e: &halchemy::NetworkError) -> &str {
+    /// e.url()
+    /// # }
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl fmt::Display for NetworkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.method, self.url, self.kind)
+    }
+}
+
+impl std::error::Error for NetworkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            ureq::Error::Io(io) => Some(io),
+            other => Some(other),
+        }
+    }
+}
+
+fn classify(e: &ureq::Error) -> NetworkErrorKind {
+    use std::io::ErrorKind as Io;
+    match e {
+        ureq::Error::Timeout(_) => NetworkErrorKind::Timeout,
+        ureq::Error::HostNotFound => NetworkErrorKind::Dns,
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => {
+            NetworkErrorKind::Tls
+        }
+        ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+            NetworkErrorKind::Protocol
+        }
+        ureq::Error::Io(io) => match io.kind() {
+            Io::ConnectionRefused => NetworkErrorKind::ConnectionRefused,
+            Io::TimedOut | Io::WouldBlock => NetworkErrorKind::Timeout,
+            Io::ConnectionReset
+            | Io::ConnectionAborted
+            | Io::UnexpectedEof
+            | Io::BrokenPipe
+            | Io::NotConnected => NetworkErrorKind::ConnectionClosed,
+            Io::InvalidData => NetworkErrorKind::Protocol,
+            _ => NetworkErrorKind::Other,
+        },
+        ureq::Error::Decompress(..) => NetworkErrorKind::Protocol,
+        _ => NetworkErrorKind::Other,
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
+}

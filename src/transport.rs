@@ -1,0 +1,322 @@
+//! One HTTP exchange over the shared agent: redirects, credentials, body limit, and the
+//! response turned into a `Resource`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+use ureq::http::{self, HeaderMap, HeaderName, Method, StatusCode, Uri, header};
+
+use crate::api::Api;
+use crate::error::{Error, NetworkError, Result};
+use crate::meta::{self, Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
+use crate::resource::Resource;
+use crate::url::{self, Origin};
+
+const MAX_REDIRECTS: u32 = 10;
+
+/// A request ready to go.
+pub(crate) struct Prepared {
+    pub method: Method,
+    pub url: String,
+    pub uri: Uri,
+    /// Defaults merged with the request's own headers.
+    pub headers: HeaderMap,
+    /// Credential headers the request set itself (not defaults).
+    pub explicit_credentials: Vec<HeaderName>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// Sends the request, following redirects, and returns the response as a resource, whatever
+/// its status. A network failure is `Err(Error::Network)` when `raise_on_network_error` is on,
+/// else a resource with status 0.
+pub(crate) fn exchange(api: &Api, prepared: Prepared) -> Result<Resource> {
+    exchange_with(api, prepared, api.settings().error_handling.raise_on_network_error)
+}
+
+/// As [`exchange`], with network failures always raised.
+pub(crate) fn exchange_raising(api: &Api, prepared: Prepared) -> Result<Resource> {
+    exchange_with(api, prepared, true)
+}
+
+fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<Resource> {
+    let settings = api.settings();
+    let started = Instant::now();
+    let Prepared {
+        mut method,
+        mut url,
+        mut uri,
+        headers: all_headers,
+        explicit_credentials,
+        mut body,
+    } = prepared;
+    let first_origin = Origin::of(&uri);
+    let mut hops = 0;
+    loop {
+        let headers = hop_headers(
+            &all_headers,
+            &explicit_credentials,
+            &uri,
+            settings.base_origin.as_ref(),
+            first_origin.as_ref(),
+        );
+        let result = match &body {
+            Some(bytes) => api.agent().run(request(&method, &uri, &headers, bytes.as_slice())),
+            None => api.agent().run(request(&method, &uri, &headers, ())),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                return no_response(api, method, url, headers, body, e, raise_network, started);
+            }
+        };
+        let status = response.status();
+        if let Some(location) = redirect_location(status, response.headers()) {
+            if hops == MAX_REDIRECTS {
+                return Err(Error::TooManyRedirects {
+                    url: url::redacted(&url).into_owned(),
+                    max: MAX_REDIRECTS,
+                });
+            }
+            hops += 1;
+            // Read the body so the connection goes back to the pool.
+            let _ = response
+                .into_body()
+                .with_config()
+                .limit(settings.body_limit)
+                .read_to_vec();
+            let next = url::resolve(&url, &location)?;
+            log::debug!(
+                target: "halchemy",
+                "{method} {} -> {} redirect to {}",
+                url::redacted(&url),
+                status.as_u16(),
+                url::redacted(&next)
+            );
+            uri = url::to_uri(&next)?;
+            url = next;
+            let becomes_get = status == StatusCode::SEE_OTHER
+                || (method == Method::POST
+                    && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND));
+            if becomes_get && method != Method::HEAD {
+                method = Method::GET;
+                body = None;
+            }
+            continue;
+        }
+        let (parts, mut response_body) = response.into_parts();
+        let bytes = match response_body
+            .with_config()
+            .limit(settings.body_limit)
+            .read_to_vec()
+        {
+            Ok(b) => b,
+            Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                return Err(Error::BodyTooLarge {
+                    method: method.to_string(),
+                    url: url::redacted(&url).into_owned(),
+                    limit,
+                });
+            }
+            Err(e) => {
+                return no_response(api, method, url, headers, body, e, raise_network, started);
+            }
+        };
+        log::debug!(
+            target: "halchemy",
+            "{method} {} -> {} in {:?}",
+            url::redacted(&url),
+            status.as_u16(),
+            started.elapsed()
+        );
+        let (data, kept_body) = parse_body(bytes);
+        let etag = response_etag(&parts.headers, &data, &settings.etag_field);
+        let last_modified = text_header(&parts.headers, header::LAST_MODIFIED);
+        let code = status.as_u16();
+        let reason = status.canonical_reason().unwrap_or("").to_owned();
+        let error = (code >= 400).then(|| MetaError::Status {
+            status: code,
+            reason: reason.clone(),
+        });
+        let meta = Meta {
+            request: RequestMeta {
+                method: method.to_string(),
+                url,
+                headers,
+                body,
+            },
+            response: ResponseMeta {
+                status: code,
+                reason,
+                headers: parts.headers,
+                body: kept_body,
+            },
+            error,
+            etag_field: Some(Arc::clone(&settings.etag_field)),
+        };
+        return Ok(Resource::new(data, etag, last_modified, meta));
+    }
+}
+
+/// Raises statuses in the `raise_on_status_codes` set (status 0 is not a status).
+pub(crate) fn check_status(api: &Api, response: Resource) -> Result<Resource> {
+    let status = response.status();
+    match &api.settings().error_handling.raise_on_status_codes {
+        Some(codes) if status != 0 && codes.contains(status) => {
+            Err(Error::Status(Box::new(response)))
+        }
+        _ => Ok(response),
+    }
+}
+
+fn request<B>(method: &Method, uri: &Uri, headers: &HeaderMap, body: B) -> http::Request<B> {
+    let mut r = http::Request::new(body);
+    *r.method_mut() = method.clone();
+    *r.uri_mut() = uri.clone();
+    *r.headers_mut() = headers.clone();
+    r
+}
+
+/// The headers for one hop: default credentials go only to the base URL's origin; credentials
+/// the request set itself go only to the origin it was sent to first.
+fn hop_headers(
+    all: &HeaderMap,
+    explicit: &[HeaderName],
+    uri: &Uri,
+    base: Option<&Origin>,
+    first: Option<&Origin>,
+) -> HeaderMap {
+    let mut headers = all.clone();
+    for name in [
+        header::AUTHORIZATION,
+        header::COOKIE,
+        header::PROXY_AUTHORIZATION,
+    ] {
+        if !headers.contains_key(&name) {
+            continue;
+        }
+        let home = if explicit.contains(&name) { first } else { base };
+        if !home.is_some_and(|o| o.matches(uri)) {
+            headers.remove(&name);
+        }
+    }
+    headers
+}
+
+fn redirect_location(status: StatusCode, headers: &HeaderMap) -> Option<String> {
+    match status.as_u16() {
+        301 | 302 | 303 | 307 | 308 => text_header(headers, header::LOCATION),
+        _ => None,
+    }
+}
+
+fn text_header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+        .map(str::to_owned)
+}
+
+/// The ETag of a response: its `ETag` header verbatim, else the body's etag field.
+pub(crate) fn response_etag(headers: &HeaderMap, data: &Value, field: &str) -> Option<String> {
+    text_header(headers, header::ETAG)
+        .or_else(|| data.get(field).and_then(Value::as_str).map(str::to_owned))
+}
+
+/// JSON becomes the data; anything else is kept as text and the data is `Null`.
+fn parse_body(bytes: Vec<u8>) -> (Value, ResponseBody) {
+    if bytes.is_empty() {
+        return (Value::Null, ResponseBody::Empty);
+    }
+    match serde_json::from_slice(&bytes) {
+        Ok(v) => (v, ResponseBody::Json),
+        Err(_) => {
+            let text = match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            (Value::Null, ResponseBody::Text(text))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn no_response(
+    api: &Api,
+    method: Method,
+    url: String,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    e: ureq::Error,
+    raise: bool,
+    started: Instant,
+) -> Result<Resource> {
+    let error = NetworkError::new(method.as_str(), &url::redacted(&url), e);
+    log::debug!(target: "halchemy", "{error} after {:?}", started.elapsed());
+    if raise {
+        return Err(Error::Network(Box::new(error)));
+    }
+    let meta = Meta {
+        request: RequestMeta {
+            method: method.to_string(),
+            url,
+            headers,
+            body,
+        },
+        response: ResponseMeta {
+            status: 0,
+            reason: meta::NO_RESPONSE.to_owned(),
+            headers: HeaderMap::new(),
+            body: ResponseBody::Empty,
+        },
+        error: Some(MetaError::Network {
+            kind: error.kind(),
+            message: error.to_string(),
+        }),
+        etag_field: Some(Arc::clone(&api.settings().etag_field)),
+    };
+    Ok(Resource::new(Value::Null, None, None, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_json_bodies_are_kept_as_text() {
+        assert_eq!(parse_body(vec![]), (Value::Null, ResponseBody::Empty));
+        assert_eq!(
+            parse_body(b"{\"a\":1}".to_vec()),
+            (serde_json::json!({"a": 1}), ResponseBody::Json)
+        );
+        assert_eq!(
+            parse_body(b"<p>hi</p>".to_vec()),
+            (Value::Null, ResponseBody::Text("<p>hi</p>".into()))
+        );
+        let deep = "[".repeat(10_000);
+        assert_eq!(parse_body(deep.clone().into_bytes()).1, ResponseBody::Text(deep));
+        assert_eq!(
+            parse_body(vec![0xff, b'x']).1,
+            ResponseBody::Text("\u{fffd}x".into())
+        );
+    }
+
+    #[test]
+    fn credentials_stay_home() {
+        let mut all = HeaderMap::new();
+        all.insert(header::AUTHORIZATION, "Basic x".parse().unwrap());
+        all.insert(header::COOKIE, "c=1".parse().unwrap());
+        all.insert(header::ACCEPT, "a".parse().unwrap());
+        let home = Origin::of(&url::to_uri("http://h:1/").unwrap());
+        let away = url::to_uri("http://h:2/x").unwrap();
+        let at_home = url::to_uri("http://h:1/x").unwrap();
+        let h = hop_headers(&all, &[], &away, home.as_ref(), home.as_ref());
+        assert_eq!(h.len(), 1);
+        assert!(h.contains_key(header::ACCEPT));
+        assert_eq!(hop_headers(&all, &[], &at_home, home.as_ref(), home.as_ref()).len(), 3);
+        // An explicit credential goes where the request was first sent, not elsewhere.
+        let first = Origin::of(&away);
+        let h = hop_headers(&all, &[header::COOKIE], &away, home.as_ref(), first.as_ref());
+        assert!(h.contains_key(header::COOKIE) && !h.contains_key(header::AUTHORIZATION));
+    }
+}
