@@ -767,7 +767,10 @@ impl ApiBuilder {
             ConfigSource::Discover => {
                 let cwd = std::env::current_dir().ok();
                 let home = config_file::home_dir();
-                match cwd.as_deref().and_then(|c| config_file::discover(c, home.as_deref())) {
+                match cwd
+                    .as_deref()
+                    .and_then(|c| config_file::discover(c, home.as_deref()))
+                {
                     Some(path) => Some(config_file::load(&path)?),
                     None => None,
                 }
@@ -780,13 +783,14 @@ impl ApiBuilder {
             .base_url
             .or(file.base_url.clone())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-        let base_origin = checked_origin(&base_url).map_err(|e| match (&file.base_url, &config_path) {
-            (Some(b), Some(p)) if *b == base_url => Error::Config {
-                file: p.clone(),
-                message: format!("[halchemy] base_url = {b:?}: {e}"),
-            },
-            _ => e,
-        })?;
+        let base_origin =
+            checked_origin(&base_url).map_err(|e| match (&file.base_url, &config_path) {
+                (Some(b), Some(p)) if *b == base_url => Error::Config {
+                    file: p.clone(),
+                    message: format!("[halchemy] base_url = {b:?}: {e}"),
+                },
+                _ => e,
+            })?;
 
         let mut headers = headers::defaults();
         apply_file_headers(&mut headers, &file)?;
@@ -822,7 +826,9 @@ impl ApiBuilder {
             update_attempts: self.update_attempts.unwrap_or(DEFAULT_UPDATE_ATTEMPTS),
             body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
             timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
-            connect_timeout: self.connect_timeout.unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT)),
+            connect_timeout: self
+                .connect_timeout
+                .unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT)),
             config_file: config_path,
         };
         let agent = new_agent(&settings, &self.proxy)?;

@@ -89,7 +89,6 @@ fn follow_validators(r: &mut Resource, response: &Resource) {
 /// # Ok::<(), halchemy::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Refresh {
     /// `304 Not Modified`: the data and ETag were already current.
     NotModified,
@@ -144,7 +143,10 @@ impl Api {
         let url = build_url(self, Some(resource.data()), "self", &Default::default())?;
         let mut headers = HeaderMap::new();
         if let Some(etag) = resource.etag() {
-            headers.insert(header::IF_NONE_MATCH, headers::value("If-None-Match", etag)?);
+            headers.insert(
+                header::IF_NONE_MATCH,
+                headers::value("If-None-Match", etag)?,
+            );
         }
         let prepared = prepare(self, Method::GET, url, options_with_headers(headers), None)?;
         let response = transport::exchange_raising(self, prepared)?;
@@ -299,8 +301,14 @@ mod tests {
             json!({"a": 2, "b": {"d": 4, "e": 5}, "gone": null, "added": "x"})
         );
         assert_eq!(merge_diff(&old, &old), None);
-        assert_eq!(merge_diff(&json!({"l": [1]}), &json!({"l": [1, 2]})).unwrap(), json!({"l": [1, 2]}));
-        assert_eq!(merge_diff(&json!({"o": {"x": 1}}), &json!({"o": 5})).unwrap(), json!({"o": 5}));
+        assert_eq!(
+            merge_diff(&json!({"l": [1]}), &json!({"l": [1, 2]})).unwrap(),
+            json!({"l": [1, 2]})
+        );
+        assert_eq!(
+            merge_diff(&json!({"o": {"x": 1}}), &json!({"o": 5})).unwrap(),
+            json!({"o": 5})
+        );
         assert_eq!(merge_diff(&json!(1), &json!([2])).unwrap(), json!([2]));
     }
 
@@ -316,7 +324,10 @@ mod tests {
         let mut h = HeaderMap::new();
         add_preconditions(&mut h, &r).unwrap();
         assert!(!h.contains_key(header::IF_MATCH));
-        assert_eq!(h[header::IF_UNMODIFIED_SINCE], "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(
+            h[header::IF_UNMODIFIED_SINCE],
+            "Wed, 21 Oct 2015 07:28:00 GMT"
+        );
 
         let mut h = HeaderMap::new();
         h.insert(header::IF_MATCH, "*".parse().unwrap());

@@ -81,9 +81,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
             "halchemy" => {
                 for (key, value) in entries {
                     let value = value.as_deref().unwrap_or("").trim();
-                    let bad = |why: &str| {
-                        fail(format!("[{section}] {key} = {value:?}: {why}"))
-                    };
+                    let bad = |why: &str| fail(format!("[{section}] {key} = {value:?}: {why}"));
                     match key.to_ascii_lowercase().as_str() {
                         "base_url" => out.base_url = Some(value.to_owned()),
                         "parameters_list_style" => {
@@ -95,14 +93,20 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
                             return Err(bad("the etag field needs a name"));
                         }
                         "etag_field" => out.etag_field = Some(value.to_owned()),
-                        _ => return Err(bad("unknown key; the section takes base_url, parameters_list_style and etag_field")),
+                        _ => {
+                            return Err(bad(
+                                "unknown key; the section takes base_url, parameters_list_style and etag_field",
+                            ));
+                        }
                     }
                 }
             }
             "headers" => {
                 for (key, value) in entries {
-                    out.headers
-                        .push((key.clone(), value.as_deref().unwrap_or("").trim().to_owned()));
+                    out.headers.push((
+                        key.clone(),
+                        value.as_deref().unwrap_or("").trim().to_owned(),
+                    ));
                 }
             }
             "error_handling" => {
@@ -198,7 +202,10 @@ mod tests {
             ("OFF", false),
             ("0", false),
         ] {
-            let s = p(&format!("[error_handling]\nraise_on_network_error = {text}\n")).unwrap();
+            let s = p(&format!(
+                "[error_handling]\nraise_on_network_error = {text}\n"
+            ))
+            .unwrap();
             assert_eq!(s.raise_on_network_error, Some(expected), "{text}");
         }
     }
@@ -206,9 +213,21 @@ mod tests {
     #[test]
     fn bad_values_name_file_key_and_value() {
         for (text, key, value) in [
-            ("[error_handling]\nraise_on_network_error = maybe\n", "raise_on_network_error", "maybe"),
-            ("[error_handling]\nraise_on_status_codes = 400-\n", "raise_on_status_codes", "400-"),
-            ("[halchemy]\nparameters_list_style = commas\n", "parameters_list_style", "commas"),
+            (
+                "[error_handling]\nraise_on_network_error = maybe\n",
+                "raise_on_network_error",
+                "maybe",
+            ),
+            (
+                "[error_handling]\nraise_on_status_codes = 400-\n",
+                "raise_on_status_codes",
+                "400-",
+            ),
+            (
+                "[halchemy]\nparameters_list_style = commas\n",
+                "parameters_list_style",
+                "commas",
+            ),
             ("[halchemy]\nbase_uri = http://x\n", "base_uri", "http://x"),
         ] {
             let err = p(text).unwrap_err().to_string();

@@ -45,19 +45,19 @@ pub enum Error {
 
     /// The response's status is in the `raise_on_status_codes` set (or was checked with
     /// [`Resource::raise_for_status_codes`]). The whole response is inside.
-    #[error("{} {} answered {} {}", .0.meta().request.method, .0.meta().request.url, .0.status(), .0.meta().response.reason)]
+    #[error("server answered {} {} to {} {}", .0.status(), .0.meta().response.reason, .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     Status(Box<Resource>),
 
     /// `412 Precondition Failed`: someone else changed the resource since it was read. The
     /// resource written through is untouched; refresh it and try again, or use
     /// [`Api::update`](crate::Api::update).
-    #[error("{} {} was changed by someone else (412 precondition failed, sent if-match {}); refresh the resource and retry",
-        .0.response.meta().request.method, .0.response.meta().request.url, .0.sent_etag.as_deref().unwrap_or("nothing"))]
+    #[error("conflict: {} was changed by someone else (412 precondition failed to {} with if-match {}); refresh the resource and retry",
+        crate::url::redacted(&.0.response.meta().request.url), .0.response.meta().request.method, .0.sent_etag.as_deref().unwrap_or("(none)"))]
     PreconditionFailed(Box<Conflict>),
 
     /// `428 Precondition Required`: the server only accepts conditional writes and the resource
     /// had no ETag to send. GET (or [`refresh`](crate::Api::refresh)) it first.
-    #[error("{} {} needs a conditional write (428 precondition required): get the resource first so it has an etag", .0.meta().request.method, .0.meta().request.url)]
+    #[error("the server requires a conditional write (428 precondition required to {} {}): get the resource first so it has an etag", .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     PreconditionRequired(Box<Resource>),
 
     /// The resource has no link with this relation.
@@ -94,7 +94,10 @@ pub enum Error {
     MalformedHal(String),
 
     /// The resource has no `_embedded` entry with this relation.
-    #[error("no embedded `{rel}` in the resource; embedded rels are: {}", list(available))]
+    #[error(
+        "no embedded `{rel}` in the resource; embedded rels are: {}",
+        list(available)
+    )]
     EmbeddedNotFound {
         /// The relation asked for.
         rel: String,
@@ -185,7 +188,9 @@ pub enum Error {
     },
 
     /// The response body is larger than the configured limit.
-    #[error("{method} {url}: the response body is larger than the limit of {limit} bytes; raise it with Api::set_body_limit")]
+    #[error(
+        "the response body to {method} {url} is larger than the limit of {limit} bytes; raise it with Api::set_body_limit"
+    )]
     BodyTooLarge {
         /// Request method.
         method: String,
@@ -196,7 +201,7 @@ pub enum Error {
     },
 
     /// More than 10 redirects.
-    #[error("{url}: more than {max} redirects")]
+    #[error("more than {max} redirects, the last to {url}")]
     TooManyRedirects {
         /// The last URL requested.
         url: String,
@@ -339,17 +344,35 @@ pub enum NetworkErrorKind {
     Other,
 }
 
+impl NetworkErrorKind {
+    fn hint(self) -> &'static str {
+        match self {
+            NetworkErrorKind::ConnectionRefused => "is the server running at that address?",
+            NetworkErrorKind::Timeout => {
+                "the server did not answer in time; retry, or raise the timeout"
+            }
+            NetworkErrorKind::Dns => "check the host name in the url",
+            NetworkErrorKind::Tls => "check the certificate and that the server speaks https",
+            NetworkErrorKind::ConnectionClosed => {
+                "the server or the network dropped the connection; retry"
+            }
+            NetworkErrorKind::Protocol => "the server did not answer with valid http/1.1",
+            NetworkErrorKind::Other => "see the cause below",
+        }
+    }
+}
+
 impl fmt::Display for NetworkErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            NetworkErrorKind::ConnectionRefused => "connection refused: is the server running?",
-            NetworkErrorKind::Timeout => "timed out: the server did not answer in time",
-            NetworkErrorKind::Dns => "host name not found: check the url",
-            NetworkErrorKind::Tls => "tls failure: check the certificate and the https setup",
+            NetworkErrorKind::ConnectionRefused => "connection refused",
+            NetworkErrorKind::Timeout => "timed out",
+            NetworkErrorKind::Dns => "host name not found",
+            NetworkErrorKind::Tls => "tls failure",
             NetworkErrorKind::ConnectionClosed => {
                 "connection closed before the response was complete"
             }
-            NetworkErrorKind::Protocol => "the server sent invalid http",
+            NetworkErrorKind::Protocol => "invalid http response",
             NetworkErrorKind::Other => "i/o failure",
         })
     }
@@ -426,7 +449,14 @@ impl NetworkError {
 
 impl fmt::Display for NetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.method, self.url, self.kind)
+        write!(
+            f,
+            "{} on {} {}: {}",
+            self.kind,
+            self.method,
+            self.url,
+            self.kind.hint()
+        )
     }
 }
 
@@ -444,9 +474,7 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
     match e {
         ureq::Error::Timeout(_) => NetworkErrorKind::Timeout,
         ureq::Error::HostNotFound => NetworkErrorKind::Dns,
-        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => {
-            NetworkErrorKind::Tls
-        }
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
         ureq::Error::TlsRequired => NetworkErrorKind::Tls,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
             NetworkErrorKind::Protocol
@@ -459,6 +487,9 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
             | Io::UnexpectedEof
             | Io::BrokenPipe
             | Io::NotConnected => NetworkErrorKind::ConnectionClosed,
+            Io::InvalidData if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
+                NetworkErrorKind::Tls
+            }
             Io::InvalidData => NetworkErrorKind::Protocol,
             _ => NetworkErrorKind::Other,
         },

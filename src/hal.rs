@@ -403,7 +403,10 @@ mod tests {
         for (doc, hint) in [
             (json!({"_links": "x"}), "`_links` is a string"),
             (json!({"_links": []}), "`_links` is an array"),
-            (json!({"_links": {"a": {"href": 5}}}), "href of link `a` is a number"),
+            (
+                json!({"_links": {"a": {"href": 5}}}),
+                "href of link `a` is a number",
+            ),
             (json!({"_links": {"a": {}}}), "link `a` has no href"),
             (json!({"_links": {"a": "x"}}), "link `a` is a string"),
             (json!({"_links": {"a": [7]}}), "link `a` is a number"),
@@ -451,7 +454,10 @@ mod tests {
         ));
         assert!(matches!(
             collection(&json!({"_items": {}}), "_items"),
-            Err(Error::CollectionNotArray { found: "an object", .. })
+            Err(Error::CollectionNotArray {
+                found: "an object",
+                ..
+            })
         ));
         let good = json!({"_links": {"self": {"href": "/a"}}});
         for (bad, hint) in [

@@ -33,7 +33,9 @@ pub struct Meta {
 
 impl Meta {
     pub(crate) fn etag_field(&self) -> &str {
-        self.etag_field.as_deref().unwrap_or(crate::DEFAULT_ETAG_FIELD)
+        self.etag_field
+            .as_deref()
+            .unwrap_or(crate::DEFAULT_ETAG_FIELD)
     }
 }
 

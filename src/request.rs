@@ -79,7 +79,7 @@ impl<'a> Follower<'a> {
     /// ```
     /// let api = halchemy::Api::new("http://example.org")?;
     /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"a": {"href": "/a"}}}));
-    /// assert!(api.follow(&home).to("b").url().unwrap_err().to_string().contains("`a`"));
+    /// assert!(api.follow(&home).to("b").url().unwrap_err().to_string().contains("rels are: a"));
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn to(self, rel: impl Into<String>) -> Request<'a, Followed> {
@@ -208,7 +208,8 @@ pub(crate) fn build_url(
     };
     let settings = api.settings();
     let mut full = if templated {
-        let expanded = template::expand(href, opts.template_values.as_ref().unwrap_or(&Value::Null))?;
+        let expanded =
+            template::expand(href, opts.template_values.as_ref().unwrap_or(&Value::Null))?;
         url::join(&settings.base_url, &expanded)
     } else {
         url::join(&settings.base_url, href)

@@ -130,7 +130,9 @@ impl ExactSizeIterator for Items<'_> {}
 
 impl fmt::Debug for Items<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Items").field("remaining", &self.len()).finish()
+        f.debug_struct("Items")
+            .field("remaining", &self.len())
+            .finish()
     }
 }
 
@@ -545,7 +547,11 @@ impl Resource {
     /// ```
     pub fn embedded_one(&self, rel: &str) -> Result<Resource> {
         let (items, _) = hal::embedded(&self.data, rel, Some(Multiplicity::One))?;
-        Ok(self.items(items).map(|i| i.to_resource()).next().unwrap_or_default())
+        Ok(self
+            .items(items)
+            .map(|i| i.to_resource())
+            .next()
+            .unwrap_or_default())
     }
 
     /// The embedded resources of `rel` (an array), each a copy.

@@ -35,7 +35,9 @@ pub struct StatusCodes {
 /// assert!(err.to_string().contains("400-"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid status-code set `{spec}`: {message}; write tokens such as 404, 400-499, >399 or <=204 separated by commas")]
+#[error(
+    "invalid status-code set `{spec}`: {message}; write tokens such as 404, 400-499, >399 or <=204 separated by commas"
+)]
 pub struct StatusCodesError {
     spec: String,
     message: String,

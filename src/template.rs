@@ -34,7 +34,8 @@ pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
             )));
         }
     }
-    stduritemplate::expand(template, &substitutions).map_err(|e| fail(lowercase_first(&e.to_string())))
+    stduritemplate::expand(template, &substitutions)
+        .map_err(|e| fail(lowercase_first(&e.to_string())))
 }
 
 fn convert(value: &Value) -> Option<TValue> {

@@ -31,7 +31,11 @@ pub(crate) struct Prepared {
 /// its status. A network failure is `Err(Error::Network)` when `raise_on_network_error` is on,
 /// else a resource with status 0.
 pub(crate) fn exchange(api: &Api, prepared: Prepared) -> Result<Resource> {
-    exchange_with(api, prepared, api.settings().error_handling.raise_on_network_error)
+    exchange_with(
+        api,
+        prepared,
+        api.settings().error_handling.raise_on_network_error,
+    )
 }
 
 /// As [`exchange`], with network failures always raised.
@@ -61,7 +65,9 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             first_origin.as_ref(),
         );
         let result = match &body {
-            Some(bytes) => api.agent().run(request(&method, &uri, &headers, bytes.as_slice())),
+            Some(bytes) => api
+                .agent()
+                .run(request(&method, &uri, &headers, bytes.as_slice())),
             None => api.agent().run(request(&method, &uri, &headers, ())),
         };
         let response = match result {
@@ -195,7 +201,11 @@ fn hop_headers(
         if !headers.contains_key(&name) {
             continue;
         }
-        let home = if explicit.contains(&name) { first } else { base };
+        let home = if explicit.contains(&name) {
+            first
+        } else {
+            base
+        };
         if !home.is_some_and(|o| o.matches(uri)) {
             headers.remove(&name);
         }
@@ -294,7 +304,10 @@ mod tests {
             (Value::Null, ResponseBody::Text("<p>hi</p>".into()))
         );
         let deep = "[".repeat(10_000);
-        assert_eq!(parse_body(deep.clone().into_bytes()).1, ResponseBody::Text(deep));
+        assert_eq!(
+            parse_body(deep.clone().into_bytes()).1,
+            ResponseBody::Text(deep)
+        );
         assert_eq!(
             parse_body(vec![0xff, b'x']).1,
             ResponseBody::Text("\u{fffd}x".into())
@@ -313,10 +326,19 @@ mod tests {
         let h = hop_headers(&all, &[], &away, home.as_ref(), home.as_ref());
         assert_eq!(h.len(), 1);
         assert!(h.contains_key(header::ACCEPT));
-        assert_eq!(hop_headers(&all, &[], &at_home, home.as_ref(), home.as_ref()).len(), 3);
+        assert_eq!(
+            hop_headers(&all, &[], &at_home, home.as_ref(), home.as_ref()).len(),
+            3
+        );
         // An explicit credential goes where the request was first sent, not elsewhere.
         let first = Origin::of(&away);
-        let h = hop_headers(&all, &[header::COOKIE], &away, home.as_ref(), first.as_ref());
+        let h = hop_headers(
+            &all,
+            &[header::COOKIE],
+            &away,
+            home.as_ref(),
+            first.as_ref(),
+        );
         assert!(h.contains_key(header::COOKIE) && !h.contains_key(header::AUTHORIZATION));
     }
 }

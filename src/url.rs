@@ -22,7 +22,9 @@ pub(crate) fn check_base(base: &str) -> Result<()> {
 
 fn is_absolute(url: &str) -> bool {
     let b = url.as_bytes();
-    let starts = |prefix: &str| b.len() >= prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+    let starts = |prefix: &str| {
+        b.len() >= prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
     starts("http://") || starts("https://")
 }
 
@@ -77,13 +79,11 @@ pub(crate) struct Origin {
 impl Origin {
     pub(crate) fn of(uri: &Uri) -> Option<Origin> {
         let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        let port = uri
-            .port_u16()
-            .or(match scheme.as_str() {
-                "http" => Some(80),
-                "https" => Some(443),
-                _ => None,
-            })?;
+        let port = uri.port_u16().or(match scheme.as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        })?;
         Some(Origin {
             host: uri.host()?.to_ascii_lowercase(),
             scheme,
@@ -93,8 +93,11 @@ impl Origin {
 
     /// Whether `uri` has this origin.
     pub(crate) fn matches(&self, uri: &Uri) -> bool {
-        uri.scheme_str().is_some_and(|s| s.eq_ignore_ascii_case(&self.scheme))
-            && uri.host().is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
+        uri.scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(&self.scheme))
+            && uri
+                .host()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
             && Origin::of(uri).is_some_and(|o| o.port == self.port)
     }
 }
@@ -132,8 +135,16 @@ mod tests {
         for (base, url, expected) in [
             ("http://example.org", "/", "http://example.org/"),
             ("http://example.org/", "/path", "http://example.org/path"),
-            ("http://example.org/api", "/path/", "http://example.org/api/path/"),
-            ("http://example.org/api/", "customers/1", "http://example.org/api/customers/1"),
+            (
+                "http://example.org/api",
+                "/path/",
+                "http://example.org/api/path/",
+            ),
+            (
+                "http://example.org/api/",
+                "customers/1",
+                "http://example.org/api/customers/1",
+            ),
             ("http://example.org", "HTTPS://x.net/a", "HTTPS://x.net/a"),
             ("http://example.org", "", "http://example.org/"),
         ] {
@@ -147,8 +158,17 @@ mod tests {
             to_uri("http://h/a b/é").unwrap().to_string(),
             "http://h/a%20b/%C3%A9"
         );
-        for bad in ["/relative", "ftp://h/x", "http://", "not a url", "http://[::1"] {
-            assert!(matches!(to_uri(bad), Err(Error::InvalidUrl { .. })), "{bad}");
+        for bad in [
+            "/relative",
+            "ftp://h/x",
+            "http://",
+            "not a url",
+            "http://[::1",
+        ] {
+            assert!(
+                matches!(to_uri(bad), Err(Error::InvalidUrl { .. })),
+                "{bad}"
+            );
         }
     }
 

@@ -1,0 +1,182 @@
+//! Base URL rules, `home()`, `using_endpoint`, and the seven methods.
+
+mod common;
+
+use common::{api, api_at, vectors};
+use halchemy::{Api, Error};
+use httpmock::prelude::*;
+
+#[test]
+fn join_vectors_hold() {
+    let v = vectors("base_url_joins");
+    for case in v["cases"].as_array().unwrap() {
+        let api = api_at(case["base_url"].as_str().unwrap());
+        let url = api
+            .using_endpoint(case["url"].as_str().unwrap())
+            .url()
+            .unwrap();
+        assert_eq!(url, case["expected"], "{case}");
+    }
+    for case in v["home"].as_array().unwrap() {
+        let api = api_at(case["base_url"].as_str().unwrap());
+        assert_eq!(api.home().url().unwrap(), case["expected"]);
+    }
+    for case in v["changed_base_url"].as_array().unwrap() {
+        let mut api = api_at(case["base_url"].as_str().unwrap());
+        api.set_base_url(case["new_base_url"].as_str().unwrap())
+            .unwrap();
+        let url = api
+            .using_endpoint(case["url"].as_str().unwrap())
+            .url()
+            .unwrap();
+        assert_eq!(url, case["expected"]);
+    }
+}
+
+#[test]
+fn the_default_base_url_is_localhost_2112() {
+    let api = Api::builder().no_config_file().build().unwrap();
+    assert_eq!(api.base_url(), "http://localhost:2112");
+    assert_eq!(api.home().url().unwrap(), "http://localhost:2112/");
+}
+
+#[test]
+fn relative_paths_join_a_base_with_a_path_on_the_wire() {
+    let server = MockServer::start();
+    let m = server.mock(|when, then| {
+        when.method(GET).path("/api/path/");
+        then.status(200).body("{}");
+    });
+    let home = server.mock(|when, then| {
+        when.method(GET).path("/api/");
+        then.status(200).body("{}");
+    });
+    let api = api_at(&server.url("/api"));
+    assert_eq!(api.using_endpoint("/path/").get().unwrap().status(), 200);
+    assert_eq!(api.home().get().unwrap().status(), 200);
+    m.assert();
+    home.assert();
+}
+
+#[test]
+fn absolute_urls_are_used_as_they_are() {
+    let elsewhere = MockServer::start();
+    let m = elsewhere.mock(|when, then| {
+        when.path("/some/path");
+        then.status(204);
+    });
+    let api = api_at("http://example.invalid/api");
+    let r = api
+        .using_endpoint(elsewhere.url("/some/path"))
+        .get()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.meta().request.url, elsewhere.url("/some/path"));
+    m.assert();
+}
+
+#[test]
+fn a_new_base_url_affects_later_requests_only() {
+    let a = MockServer::start();
+    let b = MockServer::start();
+    let ma = a.mock(|when, then| {
+        when.path("/x");
+        then.status(200);
+    });
+    let mb = b.mock(|when, then| {
+        when.path("/api/x");
+        then.status(200);
+    });
+    let mut api = api(&a);
+    let built_before = api.using_endpoint("/x").url().unwrap();
+    api.using_endpoint("/x").get().unwrap();
+    api.set_base_url(b.url("/api")).unwrap();
+    api.using_endpoint("/x").get().unwrap();
+    assert_eq!(built_before, a.url("/x"));
+    ma.assert_calls(1);
+    mb.assert_calls(1);
+}
+
+#[test]
+fn a_clone_keeps_its_own_base_url() {
+    let original = api_at("http://a.example");
+    let mut clone = original.clone();
+    clone.set_base_url("http://b.example").unwrap();
+    assert_eq!(original.home().url().unwrap(), "http://a.example/");
+    assert_eq!(clone.home().url().unwrap(), "http://b.example/");
+}
+
+#[test]
+fn bad_base_urls_are_errors_and_change_nothing() {
+    for bad in [
+        "example.org",
+        "ftp://example.org",
+        "",
+        "http://",
+        "not a url",
+    ] {
+        let err = Api::builder()
+            .base_url(bad)
+            .no_config_file()
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{bad}: {err}");
+    }
+    let mut api = api_at("http://example.org");
+    assert!(api.set_base_url("nope").is_err());
+    assert_eq!(api.base_url(), "http://example.org");
+}
+
+#[test]
+fn all_seven_methods_are_sent() {
+    let server = MockServer::start();
+    let api = api(&server);
+    let methods = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
+    let mocks: Vec<_> = methods
+        .iter()
+        .map(|m| {
+            server.mock(move |when, then| {
+                when.method(*m).path("/m");
+                then.status(200);
+            })
+        })
+        .collect();
+    let e = || api.using_endpoint("/m");
+    let sent = [
+        e().get().unwrap(),
+        e().head().unwrap(),
+        e().options().unwrap(),
+        e().post(serde_json::json!({})).unwrap(),
+        e().put(serde_json::json!({})).unwrap(),
+        e().patch(serde_json::json!({})).unwrap(),
+        e().delete().unwrap(),
+    ];
+    for (r, expected) in sent
+        .iter()
+        .zip(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
+    {
+        assert_eq!(r.meta().request.method, expected);
+        assert_eq!(r.status(), 200);
+    }
+    for m in mocks {
+        m.assert_calls(1);
+    }
+}
+
+#[test]
+fn connections_are_pooled_and_shared_by_clones() {
+    let server = common::RawServer::answering(200, &[], "{}");
+    let api = api_at(&server.base_url());
+    let clone = api.clone();
+    for _ in 0..5 {
+        api.home().get().unwrap();
+        clone.home().get().unwrap();
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 10);
+    assert!(
+        requests.iter().all(|r| r.connection == 0),
+        "every request should reuse the first connection: {:?}",
+        requests.iter().map(|r| r.connection).collect::<Vec<_>>()
+    );
+}
