@@ -1,0 +1,232 @@
+//! Optimistic concurrency against a real third-party HAL server: Eve (tests/eve/server.py).
+//!
+//! `HALCHEMY_EVE_URL` names a running Eve that enforces If-Match (`.ci/run` starts one; so
+//! does `tests/eve/run.sh`). Without it these tests print why they did not run and pass, so
+//! `cargo test` works on a machine without Python; with `HALCHEMY_EVE_REQUIRED=1` (set by
+//! `.ci/run`) a missing server is a failure instead.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use halchemy::{Api, Error, Refresh, Resource};
+use serde_json::{Value, json};
+
+fn eve() -> Option<Api> {
+    match std::env::var("HALCHEMY_EVE_URL") {
+        Ok(url) if !url.is_empty() => Some(common::api_at(&url)),
+        _ => {
+            assert!(
+                std::env::var("HALCHEMY_EVE_REQUIRED").is_err(),
+                "HALCHEMY_EVE_REQUIRED is set but HALCHEMY_EVE_URL is not: start Eve (tests/eve/run.sh)"
+            );
+            eprintln!(
+                "skipped: HALCHEMY_EVE_URL is not set, so no Eve server is configured \
+                 (.ci/run starts one; locally run tests/eve/run.sh)"
+            );
+            None
+        }
+    }
+}
+
+/// Walks home -> customers (picked by title from Eve's `child` array) and creates a customer.
+fn new_customer(api: &Api, name: &str) -> (Resource, String) {
+    let home = api.home().get().unwrap();
+    assert!(!home.has_rel("self"), "Eve's home has no self link");
+    let customers = api
+        .follow(&home)
+        .to("child")
+        .titled("customers")
+        .get()
+        .unwrap();
+    let created = api
+        .follow(&customers)
+        .to("self")
+        .post(json!({"name": name, "counter": 0}))
+        .unwrap();
+    assert_eq!(created.status(), 201, "{created}");
+    let href = created.link("self").unwrap().href;
+    (customers, href)
+}
+
+fn snapshot(r: &Resource) -> (Value, Option<String>) {
+    (r.data().clone(), r.etag().map(str::to_owned))
+}
+
+#[test]
+fn walk_home_to_an_item_of_the_collection_and_patch_it() {
+    let Some(api) = eve() else { return };
+    let (_, href) = new_customer(&api, "walker");
+    let home = api.home().get().unwrap();
+    let customers = api
+        .follow(&home)
+        .to("child")
+        .titled("customers")
+        .get()
+        .unwrap();
+    let mut item = customers
+        .collection("_items")
+        .unwrap()
+        .into_iter()
+        .find(|c| c.link("self").unwrap().href == href)
+        .expect("the new customer is listed");
+    let etag_before = item.etag().unwrap().to_owned();
+
+    let answer = api
+        .follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"name": "walked"}))
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_ne!(
+        item.etag().unwrap(),
+        etag_before,
+        "the resource's etag moved on"
+    );
+    assert_eq!(item.etag(), answer.etag());
+
+    let fresh = api.using_endpoint(href.as_str()).get().unwrap();
+    assert_eq!(fresh["name"], "walked");
+}
+
+#[test]
+fn a_stale_write_is_a_conflict_then_refresh_and_patch_succeed() {
+    let Some(api) = eve() else { return };
+    let (_, href) = new_customer(&api, "stale");
+    let mut mine = api.using_endpoint(href.as_str()).get().unwrap();
+    let mut theirs = api.using_endpoint(href.as_str()).get().unwrap();
+    assert!(
+        mine.etag().unwrap().starts_with('"'),
+        "Eve's header etag is quoted"
+    );
+
+    api.follow_mut(&mut theirs)
+        .to("self")
+        .patch(json!({"name": "theirs"}))
+        .unwrap();
+
+    let before = snapshot(&mine);
+    let err = api
+        .follow_mut(&mut mine)
+        .to("self")
+        .patch(json!({"name": "mine"}))
+        .unwrap_err();
+    let Error::PreconditionFailed(conflict) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(conflict.response.status(), 412);
+    assert_eq!(conflict.sent_etag.as_deref(), before.1.as_deref());
+    assert_eq!(
+        snapshot(&mine),
+        before,
+        "the conflict left the resource untouched"
+    );
+
+    assert_eq!(api.refresh(&mut mine).unwrap(), Refresh::Replaced);
+    assert_eq!(mine["name"], "theirs");
+    api.follow_mut(&mut mine)
+        .to("self")
+        .patch(json!({"name": "mine"}))
+        .unwrap();
+    assert_eq!(
+        api.using_endpoint(href.as_str()).get().unwrap()["name"],
+        "mine"
+    );
+}
+
+#[test]
+fn a_write_without_an_etag_is_precondition_required() {
+    let Some(api) = eve() else { return };
+    let (_, href) = new_customer(&api, "no-etag");
+    let mut bare = Resource::from(json!({"_links": {"self": {"href": href}}}));
+    assert_eq!(bare.etag(), None);
+    let err = api
+        .follow_mut(&mut bare)
+        .to("self")
+        .patch(json!({"name": "x"}))
+        .unwrap_err();
+    assert!(matches!(err, Error::PreconditionRequired(_)), "{err:?}");
+    assert_eq!(bare.etag(), None);
+}
+
+#[test]
+fn refresh_of_an_unchanged_item_is_not_modified() {
+    let Some(api) = eve() else { return };
+    let (_, href) = new_customer(&api, "fresh");
+    let mut item = api.using_endpoint(href.as_str()).get().unwrap();
+    let before = snapshot(&item);
+    assert_eq!(api.refresh(&mut item).unwrap(), Refresh::NotModified);
+    assert_eq!(item.status(), 304);
+    assert_eq!(snapshot(&item), before);
+}
+
+#[test]
+fn update_and_delete_keep_the_etag_in_step() {
+    let Some(api) = eve() else { return };
+    let (_, href) = new_customer(&api, "upd");
+    let mut item = api.using_endpoint(href.as_str()).get().unwrap();
+    let done = api.update(&mut item, |d| d["counter"] = 7.into()).unwrap();
+    assert_eq!(done.conflicts, 0);
+    assert_eq!(item["counter"], 7);
+    let server_etag = api
+        .using_endpoint(href.as_str())
+        .get()
+        .unwrap()
+        .etag()
+        .map(str::to_owned);
+    assert_eq!(item.etag().map(str::to_owned), server_etag);
+    assert_eq!(
+        item["_etag"].as_str(),
+        server_etag.as_deref().map(|e| e.trim_matches('"'))
+    );
+
+    let deleted = api.follow_mut(&mut item).to("self").delete().unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(item.etag(), None);
+    assert_eq!(
+        api.using_endpoint(href.as_str()).get().unwrap().status(),
+        404
+    );
+}
+
+#[test]
+fn no_update_is_lost_under_contention() {
+    const THREADS: usize = 8;
+    const EACH: usize = 25;
+    let Some(mut api) = eve() else { return };
+    api.set_update_attempts(100_000);
+    let (_, href) = new_customer(&api, "contended");
+    let conflicts = Arc::new(AtomicU32::new(0));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let api = api.clone();
+            let href = href.clone();
+            let conflicts = Arc::clone(&conflicts);
+            std::thread::spawn(move || {
+                let mut counter = api.using_endpoint(href.as_str()).get().unwrap();
+                for _ in 0..EACH {
+                    let done = api
+                        .update(&mut counter, |d| {
+                            d["counter"] = (d["counter"].as_i64().unwrap() + 1).into();
+                        })
+                        .unwrap();
+                    conflicts.fetch_add(done.conflicts, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let final_value = api.using_endpoint(href.as_str()).get().unwrap()["counter"].clone();
+    let conflicts = conflicts.load(Ordering::Relaxed);
+    println!(
+        "{THREADS} threads x {EACH} updates: final counter {final_value}, {conflicts} conflicts retried"
+    );
+    assert_eq!(final_value, (THREADS * EACH) as i64);
+    assert!(
+        conflicts > 0,
+        "no contention happened, so this test proved nothing"
+    );
+}
