@@ -864,7 +864,14 @@ fn new_agent(s: &Settings, proxy: &Proxy) -> Result<ureq::Agent> {
             message: format!("not a usable proxy: {e}"),
         })?),
     };
-    let config = ureq::Agent::config_builder()
+    let builder = ureq::Agent::config_builder();
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_config(
+        ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::NativeTls)
+            .build(),
+    );
+    let config = builder
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)

@@ -476,6 +476,8 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
         ureq::Error::HostNotFound => NetworkErrorKind::Dns,
         ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
         ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => NetworkErrorKind::Tls,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
             NetworkErrorKind::Protocol
         }

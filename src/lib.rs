@@ -1,4 +1,258 @@
-//! A blocking client for HAL hypermedia APIs (`application/hal+json`).
+//! A blocking client for HAL hypermedia APIs (`application/hal+json`): follow links instead of
+//! building URLs, and write without losing anyone else's update.
+//!
+//! halchemy is the Rust member of the halchemy family (Python, JavaScript, Ruby, C#) and
+//! behaves like its siblings. It needs no async runtime: it is made for scripts, command-line
+//! tools and embedded tooling.
+//!
+//! # Getting started
+//!
+//! An [`Api`] knows the base URL, the default headers and the error-handling policy, and holds
+//! one pool of keep-alive connections. Every request starts from it and returns a [`Resource`]:
+//! the JSON data first, the HTTP details in [`Resource::meta`].
+//!
+//! ```
+//! # let server = httpmock::MockServer::start();
+//! # server.mock(|when, then| { when.path("/"); then.status(200)
+//! #     .header("content-type", "application/hal+json")
+//! #     .body(r#"{"_links": {"self": {"href": "/"}, "customers": {"href": "/customers"}}, "welcome": "hi"}"#); });
+//! # let base_url = server.base_url();
+//! use halchemy::Api;
+//!
+//! let api = Api::new(base_url)?;          // e.g. "http://localhost:2112"
+//! let home = api.home().get()?;           // GET {base_url}/
+//! assert_eq!(home["welcome"], "hi");      // index like a serde_json::Value; missing is Null
+//! assert_eq!(home.status(), 200);
+//! println!("{home:#}");                   // pretty JSON ({} is compact)
+//! println!("{}", home.meta().response.headers["content-type"].to_str().unwrap());
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! URLs that are not absolute join the base URL: `http://example.org/api` + `/path/` is
+//! `http://example.org/api/path/`. [`Api::using_endpoint`] requests any URL, and every request
+//! builder sends with `get`, `head`, `options` or `post` (endpoints also `put`, `patch`,
+//! `delete`). Bodies are any `Serialize` value, sent as JSON, or a [`Body`] with its own
+//! content type.
+//!
+//! # Following links
+//!
+//! [`Api::follow`] takes a resource and a rel; no URL is built by hand. A rel that holds an
+//! array of links is followed when it has one; with several, pick one with
+//! [`at`](Request::at), [`named`](Request::named) or [`titled`](Request::titled). A missing rel
+//! is an error naming the rels that exist; nothing in the builder fails early, the error comes
+//! from `url()` or the call that sends.
+//!
+//! ```
+//! use halchemy::{Api, Resource};
+//! use serde_json::json;
+//!
+//! let api = Api::new("http://example.org/api")?;
+//! // Eve's home document: no `self`, and `child` is an array of links.
+//! let home = Resource::from(json!({"_links": {"child": [
+//!     {"href": "customers", "title": "customers"},
+//!     {"href": "orders", "title": "orders"}
+//! ]}}));
+//! let url = api.follow(&home).to("child").titled("orders").url()?;
+//! assert_eq!(url, "http://example.org/api/orders");
+//! assert!(api.follow(&home).to("child").url().is_err()); // ambiguous: the error lists both
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! [`Resource::links`], [`Resource::has_rel`] and [`Resource::link`] (every HAL attribute:
+//! `href`, `templated`, `type`, `deprecation`, `name`, `profile`, `title`, `hreflang`) read the
+//! links without following them.
+//!
+//! # Templates and parameters
+//!
+//! Templated hrefs are expanded per RFC 6570 (level 4) with JSON values; missing values are
+//! left out. Query parameters are a JSON object, form-encoded and merged with any query the URL
+//! has: `null` is a bare key, nested objects use dot notation, lists follow the [`ListStyle`].
+//!
+//! ```
+//! use halchemy::{Api, Resource};
+//! use serde_json::json;
+//!
+//! let api = Api::new("http://example.org")?;
+//! let home = Resource::from(json!({"_links": {
+//!     "customer": {"href": "/customers/{id}{?fields*}", "templated": true}
+//! }}));
+//! let url = api
+//!     .follow(&home)
+//!     .to("customer")
+//!     .with_template_values(json!({"id": "A375", "fields": ["name", "email"]}))
+//!     .with_parameters(json!({"embed": "orders", "note": "John Doe", "pretty": null}))
+//!     .url()?;
+//! assert_eq!(
+//!     url,
+//!     "http://example.org/customers/A375?fields=name&fields=email&embed=orders&note=John+Doe&pretty"
+//! );
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Embedded resources and collections
+//!
+//! [`Resource::embedded`] returns one resource for an object and many for an array;
+//! [`embedded_one`](Resource::embedded_one) and [`embedded_many`](Resource::embedded_many)
+//! insist on one shape. [`iter_embedded`](Resource::iter_embedded) borrows each item without
+//! copying it, the fast way through a large page. [`Resource::collection`] reads items listed
+//! outside `_embedded`, such as Eve's `_items`. Items keep their own ETag, from their `_etag`
+//! field, so they can be written.
+//!
+//! ```
+//! use halchemy::Resource;
+//! use serde_json::json;
+//!
+//! let page = Resource::from(json!({"_embedded": {"item": [
+//!     {"_links": {"self": {"href": "/customers/1"}}, "name": "Kim", "_etag": "e1"},
+//!     {"_links": {"self": {"href": "/customers/2"}}, "name": "Lee", "_etag": "e2"}
+//! ]}}));
+//! let names: Vec<_> = page.iter_embedded("item")?.map(|c| c["name"].clone()).collect();
+//! assert_eq!(names, ["Kim", "Lee"]);
+//! let mut first = page.embedded_many("item")?.remove(0);   // owned, writable
+//! assert_eq!(first.etag(), Some("e1"));
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Optimistic concurrency
+//!
+//! Every resource carries the ETag it was last seen with: the response's `ETag` header, else its
+//! `_etag` field ([configurable](Api::set_etag_field)), else none. [`Api::follow_mut`] writes
+//! through a `&mut Resource`: `put`, `patch` and `delete` send `If-Match` with that ETag
+//! verbatim and, on success, take the server's new ETag (a successful `delete` clears it). A
+//! `412` is [`Error::PreconditionFailed`] and a `428` is [`Error::PreconditionRequired`]; no
+//! failure of any kind changes the resource. Without an ETag but with `Last-Modified`, writes
+//! send `If-Unmodified-Since`. `post` never sends `If-Match`.
+//!
+//! ```
+//! # let server = httpmock::MockServer::start();
+//! # server.mock(|when, then| { when.method("GET").path("/customers/1"); then.status(200)
+//! #     .header("etag", "\"v1\"").body(r#"{"_links": {"self": {"href": "/customers/1"}}, "name": "Kim"}"#); });
+//! # server.mock(|when, then| { when.method("PATCH").path("/customers/1").header("if-match", "\"v1\"");
+//! #     then.status(200).header("etag", "\"v2\"").body("{}"); });
+//! # server.mock(|when, then| { when.method("PATCH").path("/customers/1").header("if-match", "\"v2\"");
+//! #     then.status(412).body("{}"); });
+//! # let base_url = server.base_url();
+//! use halchemy::{Api, Error};
+//! use serde_json::json;
+//!
+//! let api = Api::new(base_url)?;
+//! let mut customer = api.using_endpoint("/customers/1").get()?;
+//! assert_eq!(customer.etag(), Some("\"v1\""));
+//!
+//! api.follow_mut(&mut customer).to("self").patch(json!({"name": "Lee"}))?;  // If-Match: "v1"
+//! assert_eq!(customer.etag(), Some("\"v2\""));
+//!
+//! // Someone else changed it since: the server says 412.
+//! match api.follow_mut(&mut customer).to("self").patch(json!({"name": "Sam"})) {
+//!     Err(Error::PreconditionFailed(conflict)) => {
+//!         assert_eq!(conflict.sent_etag.as_deref(), Some("\"v2\""));
+//!         assert_eq!(customer.etag(), Some("\"v2\""));                       // untouched
+//!     }
+//!     other => panic!("expected a conflict, got {other:?}"),
+//! }
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! [`Api::refresh`] reloads a resource with a conditional GET (`304` keeps it, `200` replaces
+//! it). [`Api::update`] applies a change to a copy of the data, PATCHes only what changed with
+//! `If-Match`, and on `412` refreshes and applies the change again, so under contention no
+//! update is lost:
+//!
+//! ```no_run
+//! let api = halchemy::Api::new("http://localhost:2112")?;
+//! let mut counter = api.using_endpoint("/counters/1").get()?;
+//! let done = api.update(&mut counter, |data| {
+//!     data["value"] = (data["value"].as_i64().unwrap_or(0) + 1).into();
+//! })?;
+//! println!("saved after {} conflicts", done.conflicts);
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Every failure is an [`Error`]: typed, with a lowercase message that says what to do, and the
+//! cause kept in `source()`. By default a network failure (refused, timeout, DNS, TLS, broken
+//! HTTP) is [`Error::Network`] and no HTTP status is an error. That is configurable in the
+//! [`ErrorHandling`] policy: with `raise_on_network_error` off, a network failure is `Ok` with
+//! status 0 and the error recorded in `meta()`; statuses in `raise_on_status_codes` (a
+//! [`StatusCodes`] set such as `"400-403, >404"`) are [`Error::Status`].
+//!
+//! ```
+//! use halchemy::{Api, Error, NetworkErrorKind};
+//!
+//! let mut api = Api::builder().base_url("http://127.0.0.1:9").no_config_file().build()?;
+//! match api.home().get() {
+//!     Err(Error::Network(e)) => assert_eq!(e.kind(), NetworkErrorKind::ConnectionRefused),
+//!     other => panic!("{other:?}"),
+//! }
+//! api.error_handling_mut().raise_on_network_error = false;
+//! let r = api.home().get()?;
+//! assert_eq!(r.status(), 0);
+//! assert_eq!(r.meta().response.reason, "Did not receive a response from the server");
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! A response body that is not JSON (text, XML, malformed or too deeply nested JSON) is not an
+//! error: the data is `Null` and the text is in `meta().response.body`. A body over the
+//! [limit](Api::set_body_limit) (10 MiB by default) is [`Error::BodyTooLarge`].
+//!
+//! # The configuration file
+//!
+//! [`Api::new`] first reads a `.halchemy` INI file: the project's (the first folder up from the
+//! current directory holding `Cargo.toml`, `.git` or `.halchemy`), else `~/.halchemy`.
+//! [`Api::builder`] can name a file ([`config_file`](ApiBuilder::config_file)) or skip it
+//! ([`no_config_file`](ApiBuilder::no_config_file)). What code sets wins over the file.
+//!
+//! ```ini
+//! [halchemy]
+//! base_url = https://api.example.org
+//! parameters_list_style = comma
+//! etag_field = _etag
+//!
+//! [headers]
+//! Authorization = Bearer s3cr3t
+//! Accept = application/hal+json, application/json;q=0.9, */*;q=0.8
+//!
+//! [error_handling]
+//! raise_on_network_error = true
+//! raise_on_status_codes = >399
+//! ```
+//!
+//! Default headers are `Content-type: application/json`,
+//! `Accept: application/hal+json, application/json;q=0.9, */*;q=0.8` and the family's
+//! `Authorization: Basic cm9vdDpwYXNzd29yZA==`. Credentials (`Authorization`, `Cookie`,
+//! `Proxy-Authorization`) set as defaults only ever go to the base URL's origin, never to a link
+//! or a redirect elsewhere.
+//!
+//! # Threads
+//!
+//! [`Api`] is `Clone + Send + Sync`; its clones share one connection pool. Share one `Api`
+//! (or clones of it) across threads and let each thread own its resources: there is no lock on
+//! the request path and none around ETags.
+//!
+//! ```
+//! # let server = httpmock::MockServer::start();
+//! # server.mock(|when, then| { when.any_request(); then.status(200).body("{}"); });
+//! # let base_url = server.base_url();
+//! let api = halchemy::Api::new(base_url)?;
+//! let workers: Vec<_> = (0..4)
+//!     .map(|i| {
+//!         let api = api.clone();
+//!         std::thread::spawn(move || api.using_endpoint(format!("/jobs/{i}")).get().map(|r| r.status()))
+//!     })
+//!     .collect();
+//! for w in workers {
+//!     assert_eq!(w.join().unwrap()?, 200);
+//! }
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Logging and TLS
+//!
+//! Each request logs one `debug` line through the [`log`](https://docs.rs/log) crate (target
+//! `halchemy`): method, URL without credentials, status and duration. No header value is ever
+//! logged. HTTPS uses rustls with the Mozilla root certificates; the `native-tls` feature uses
+//! the platform's TLS instead.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -32,3 +286,8 @@ pub use status::{StatusCodes, StatusCodesError};
 /// The `http` crate's types used in [`Meta`] (header maps, names, values), re-exported from
 /// ureq.
 pub use ureq::http;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
