@@ -141,7 +141,10 @@ fn last_options<'a, K>(req: Request<'a, K>, args: &Args) -> Request<'a, K> {
 fn print(r: &Resource, args: &Args) {
     let m = r.meta();
     if args.meta {
-        println!("{} {} -> {} {}", m.request.method, m.request.url, m.response.status, m.response.reason);
+        println!(
+            "{} {} -> {} {}",
+            m.request.method, m.request.url, m.response.status, m.response.reason
+        );
         for (name, value) in &m.response.headers {
             println!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
         }
@@ -150,7 +153,11 @@ fn print(r: &Resource, args: &Args) {
     if let Some(text) = m.response.body.as_text() {
         println!("{text}");
     } else if !r.data().is_null() {
-        if args.raw { println!("{r}") } else { println!("{r:#}") }
+        if args.raw {
+            println!("{r}")
+        } else {
+            println!("{r:#}")
+        }
     }
 }
 
@@ -178,18 +185,24 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                 let (k, v) = pair(value(&mut it, "--param")?, '=', "--param")?;
                 a.params.insert(k, json_or_text(v));
             }
-            "--header" => a.headers.push(pair(value(&mut it, "--header")?, ':', "--header")?),
+            "--header" => a
+                .headers
+                .push(pair(value(&mut it, "--header")?, ':', "--header")?),
             "--raw" => a.raw = true,
             "--meta" => a.meta = true,
             "--demo" => a.demo = true,
             "-h" | "--help" => return Err(usage()),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{}", usage())),
+            flag if flag.starts_with("--") => {
+                return Err(format!("unknown option {flag}\n{}", usage()));
+            }
             _ => positional.push(arg),
         }
     }
     let mut positional = positional.into_iter();
     a.command = positional.next().ok_or_else(usage)?;
-    a.url = positional.next().ok_or_else(|| format!("{} needs a url", a.command))?;
+    a.url = positional
+        .next()
+        .ok_or_else(|| format!("{} needs a url", a.command))?;
     if a.command == "patch" {
         a.patch = Some(positional.next().ok_or("patch needs a JSON body")?);
     }

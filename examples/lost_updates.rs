@@ -21,7 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .or_else(|| std::env::var("HALCHEMY_EVE_BLIND_URL").ok())
     else {
-        println!("usage: lost_updates <url of an Eve started with --no-enforce> (or set HALCHEMY_EVE_BLIND_URL)");
+        println!(
+            "usage: lost_updates <url of an Eve started with --no-enforce> (or set HALCHEMY_EVE_BLIND_URL)"
+        );
         return Ok(());
     };
     let mut api = Api::builder().base_url(base).no_config_file().build()?;

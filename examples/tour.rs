@@ -47,9 +47,18 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Follow a link by its rel: no URL built by hand.
     let customers = api.follow(&home).to("customers").get()?;
-    step(2, "follow `customers`: a page with its items embedded", &customers);
+    step(
+        2,
+        "follow `customers`: a page with its items embedded",
+        &customers,
+    );
     for item in customers.iter_embedded("item")? {
-        println!("    - {} ({}), etag {}", text(&item["name"]), text(&item["id"]), item.etag().unwrap_or("-"));
+        println!(
+            "    - {} ({}), etag {}",
+            text(&item["name"]),
+            text(&item["id"]),
+            item.etag().unwrap_or("-")
+        );
     }
 
     // 3. A templated link, filled in.
@@ -58,8 +67,17 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
         .to("customer")
         .with_template_values(json!({"id": "A375"}))
         .get()?;
-    step(3, "follow the templated `customer` link with id A375", &leslie);
-    println!("    {} lives in {}; etag {}", text(&leslie["name"]), text(&leslie["city"]), leslie.etag().unwrap_or("-"));
+    step(
+        3,
+        "follow the templated `customer` link with id A375",
+        &leslie,
+    );
+    println!(
+        "    {} lives in {}; etag {}",
+        text(&leslie["name"]),
+        text(&leslie["city"]),
+        leslie.etag().unwrap_or("-")
+    );
 
     // 4. Query parameters, encoded for you.
     let pawnee = api
@@ -68,7 +86,11 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
         .with_template_values(json!({"city": "Pawnee"}))
         .with_parameters(json!({"note": "found by the tour"}))
         .get()?;
-    step(4, "search customers in Pawnee (template + parameters)", &pawnee);
+    step(
+        4,
+        "search customers in Pawnee (template + parameters)",
+        &pawnee,
+    );
     println!("    {} customers found", text(&pawnee["count"]));
 
     // 5. Embedded resources come with their own ETag, ready to be written.
@@ -77,7 +99,10 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .find(|c| c["id"] == "B112")
         .ok_or("B112 is not in the search result")?;
-    println!(" 5. the embedded Ron Swanson carries etag {}", ron.etag().unwrap_or("-"));
+    println!(
+        " 5. the embedded Ron Swanson carries etag {}",
+        ron.etag().unwrap_or("-")
+    );
 
     // 6. A conditional write: If-Match goes with it, the new ETag comes back into `leslie`.
     let before = leslie.etag().unwrap_or("-").to_owned();
@@ -104,12 +129,30 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
 
     // 8. Our next write is stale: the server says 412 and `leslie` is left as it was.
     let snapshot = (leslie.data().clone(), leslie.etag().map(str::to_owned));
-    match api.follow_mut(&mut leslie).to("self").patch(json!({"orders": 2})) {
+    match api
+        .follow_mut(&mut leslie)
+        .to("self")
+        .patch(json!({"orders": 2}))
+    {
         Err(Error::PreconditionFailed(conflict)) => {
-            step(8, "our PATCH with the old etag is refused", &conflict.response);
-            println!("    sent If-Match {}", conflict.sent_etag.as_deref().unwrap_or("-"));
-            assert_eq!(snapshot, (leslie.data().clone(), leslie.etag().map(str::to_owned)));
-            println!("    leslie is untouched: still {} in {}", text(&leslie["name"]), text(&leslie["city"]));
+            step(
+                8,
+                "our PATCH with the old etag is refused",
+                &conflict.response,
+            );
+            println!(
+                "    sent If-Match {}",
+                conflict.sent_etag.as_deref().unwrap_or("-")
+            );
+            assert_eq!(
+                snapshot,
+                (leslie.data().clone(), leslie.etag().map(str::to_owned))
+            );
+            println!(
+                "    leslie is untouched: still {} in {}",
+                text(&leslie["name"]),
+                text(&leslie["city"])
+            );
         }
         Ok(_) => return Err("the stale write should have been refused".into()),
         Err(e) => return Err(e.into()),
@@ -118,21 +161,41 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
     // 9. Refresh: a conditional GET brings the current version.
     let outcome = api.refresh(&mut leslie)?;
     step(9, "refresh Leslie", &leslie);
-    println!("    {outcome:?}: now in {}, etag {}", text(&leslie["city"]), leslie.etag().unwrap_or("-"));
+    println!(
+        "    {outcome:?}: now in {}, etag {}",
+        text(&leslie["city"]),
+        leslie.etag().unwrap_or("-")
+    );
     let again = api.refresh(&mut leslie)?;
-    println!("    refreshing again: {again:?} ({} {})", leslie.status(), leslie.meta().response.reason);
+    println!(
+        "    refreshing again: {again:?} ({} {})",
+        leslie.status(),
+        leslie.meta().response.reason
+    );
     assert_eq!(again, Refresh::NotModified);
 
     // 10. Or let `update` do it all: change, PATCH only what changed, retry on conflict.
     let done = api.update(&mut leslie, |data| {
         data["orders"] = (data["orders"].as_i64().unwrap_or(0) + 1).into();
     })?;
-    step(10, "update: orders + 1, sent as a merge patch with If-Match", &leslie);
-    println!("    {} orders, {} conflicts retried", text(&leslie["orders"]), done.conflicts);
+    step(
+        10,
+        "update: orders + 1, sent as a merge patch with If-Match",
+        &leslie,
+    );
+    println!(
+        "    {} orders, {} conflicts retried",
+        text(&leslie["orders"]),
+        done.conflicts
+    );
 
     // 11. A write without any ETag is refused by this API (428).
     let mut bare = Resource::from(json!({"_links": {"self": {"href": "/customers/C007"}}}));
-    match api.follow_mut(&mut bare).to("self").patch(json!({"orders": 9})) {
+    match api
+        .follow_mut(&mut bare)
+        .to("self")
+        .patch(json!({"orders": 9}))
+    {
         Err(Error::PreconditionRequired(response)) => {
             step(11, "a PATCH without any etag", &response);
         }

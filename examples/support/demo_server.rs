@@ -154,7 +154,11 @@ fn route(req: &Request, store: &Store) -> Response {
 }
 
 fn list(req: &Request, store: &Store) -> Response {
-    let city = req.query.iter().find(|(k, _)| k == "city").map(|(_, v)| v.as_str());
+    let city = req
+        .query
+        .iter()
+        .find(|(k, _)| k == "city")
+        .map(|(_, v)| v.as_str());
     let store = store.lock().unwrap();
     let items: Vec<Value> = store
         .iter()
@@ -216,7 +220,10 @@ fn item(method: &str, id: &str, req: &Request, store: &Store) -> Response {
         return problem(428, "send If-Match with the customer's etag");
     };
     if sent != "*" && sent.trim_matches('"') != etag.trim_matches('"') {
-        return with_etag(problem(412, "the customer was changed by someone else"), etag);
+        return with_etag(
+            problem(412, "the customer was changed by someone else"),
+            etag,
+        );
     }
     if method == "DELETE" {
         store.remove(id);
