@@ -218,7 +218,7 @@ impl fmt::Debug for RequestMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestMeta")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &crate::url::redacted(&self.url))
             .field("headers", &RedactedHeaders(&self.headers))
             .field("body", &self.body_text())
             .finish()
