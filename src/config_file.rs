@@ -240,6 +240,14 @@ mod tests {
     }
 
     #[test]
+    fn this_repositorys_example_file_parses_and_sets_nothing() {
+        let s = p(include_str!("../.halchemy")).unwrap();
+        assert!(s.base_url.is_none() && s.list_style.is_none() && s.etag_field.is_none());
+        assert!(s.headers.is_empty());
+        assert!(s.raise_on_network_error.is_none() && s.raise_on_status_codes.is_none());
+    }
+
+    #[test]
     fn discovery_prefers_the_project_file_then_home() {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("home");

@@ -265,6 +265,8 @@ mod hal;
 mod headers;
 mod meta;
 mod params;
+#[cfg(test)]
+mod proptests;
 mod request;
 mod resource;
 mod status;

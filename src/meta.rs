@@ -80,13 +80,15 @@ impl RequestMeta {
 
 /// The response: status, reason, headers and body.
 ///
+/// `Debug` hides the values of `Set-Cookie` headers.
+///
 /// # Example
 ///
 /// ```
 /// let r = halchemy::Resource::from(serde_json::json!({}));
 /// assert_eq!(r.meta().response.status, 0);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ResponseMeta {
     /// The status code; 0 when no response arrived.
@@ -197,6 +199,11 @@ pub(crate) fn is_credential(name: &ureq::http::HeaderName) -> bool {
     name == AUTHORIZATION || name == COOKIE || name == PROXY_AUTHORIZATION
 }
 
+/// Headers whose values `Debug` hides: the credentials, and cookies a server sets.
+fn is_secret(name: &ureq::http::HeaderName) -> bool {
+    is_credential(name) || name == ureq::http::header::SET_COOKIE
+}
+
 /// `Debug` for a header map that hides credential values.
 pub(crate) struct RedactedHeaders<'a>(pub &'a HeaderMap);
 
@@ -204,7 +211,7 @@ impl fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            if is_credential(name) {
+            if is_secret(name) {
                 map.entry(&name.as_str(), &"<redacted>");
             } else {
                 map.entry(&name.as_str(), value);
@@ -221,6 +228,17 @@ impl fmt::Debug for RequestMeta {
             .field("url", &crate::url::redacted(&self.url))
             .field("headers", &RedactedHeaders(&self.headers))
             .field("body", &self.body_text())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseMeta")
+            .field("status", &self.status)
+            .field("reason", &self.reason)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("body", &self.body)
             .finish()
     }
 }

@@ -34,8 +34,34 @@ pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
             )));
         }
     }
-    stduritemplate::expand(template, &substitutions)
-        .map_err(|e| fail(lowercase_first(&e.to_string())))
+    let expanded = stduritemplate::expand(template, &substitutions)
+        .map_err(|e| fail(lowercase_first(&e.to_string())))?;
+    Ok(encode_disallowed(expanded))
+}
+
+/// RFC 6570 allows only unreserved and reserved characters and pct-encoded triplets in an
+/// expansion; anything else (from a literal, or from a `+`/`#` expansion, which the expander
+/// copies too freely: `{`, `}`, `|`, `^`, non-ASCII...) is percent-encoded here, and a `%` that
+/// does not start a triplet becomes `%25`. A correct expansion passes through unchanged.
+fn encode_disallowed(expanded: String) -> String {
+    let bytes = expanded.as_bytes();
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b);
+    let triplet_at = |i: usize| {
+        i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit()
+    };
+    let ok_at = |i: usize| allowed(bytes[i]) || (bytes[i] == b'%' && triplet_at(i));
+    if (0..bytes.len()).all(ok_at) {
+        return expanded;
+    }
+    let mut out = String::with_capacity(expanded.len() + 16);
+    for (i, &b) in bytes.iter().enumerate() {
+        if ok_at(i) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn convert(value: &Value) -> Option<TValue> {
@@ -86,6 +112,16 @@ mod tests {
         for (template, values, expected) in cases {
             assert_eq!(expand(template, &values).unwrap(), expected, "{template}");
         }
+    }
+
+    #[test]
+    fn reserved_expansion_encodes_what_no_uri_may_hold() {
+        let v = json!({"v": "}{ |^é", "p": "100%", "ok": "/a?b=c&d#e%20f"});
+        assert_eq!(expand("{+v}", &v).unwrap(), "%7D%7B%20%7C%5E%C3%A9");
+        assert_eq!(expand("{#v}", &v).unwrap(), "#%7D%7B%20%7C%5E%C3%A9");
+        assert_eq!(expand("{+p}", &v).unwrap(), "100%25");
+        assert_eq!(expand("{+ok}", &v).unwrap(), "/a?b=c&d#e%20f");
+        assert_eq!(expand("{v}", &v).unwrap(), "%7D%7B%20%7C%5E%C3%A9");
     }
 
     #[test]

@@ -1,0 +1,221 @@
+//! Property tests: the parsers and HAL accessors never panic on any input, and what they
+//! return keeps its promises.
+//!
+//! The normal test run uses a fixed seed and a few hundred cases per target. For a long run:
+//!
+//!     PROPTEST_CASES=1000000 cargo test --release --lib proptests
+//!
+//! (`PROPTEST_RNG_SEED=<n>` picks another seed.)
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::hal::{self, Multiplicity, Pick};
+use crate::params::{ListStyle, merge_query, to_query};
+use crate::status::StatusCodes;
+use crate::{config_file, template};
+
+fn config() -> Config {
+    let mut c = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        c.rng_seed = RngSeed::Fixed(0x4841_4c21);
+    }
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        c.cases = 512;
+    }
+    c
+}
+
+/// Keys HAL code looks at, mixed with arbitrary ones.
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "_links", "_embedded", "self", "href", "templated", "name", "title", "item", "_items",
+            "_etag", "child", "list", "a",
+        ])
+        .prop_map(str::to_owned),
+        1 => any::<String>(),
+    ]
+}
+
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[/{}a-z?&=%*:.,;+#-]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn template_text() -> impl Strategy<Value = String> {
+    let expression = (
+        prop::sample::select(vec!["", "+", "#", ".", "/", ";", "?", "&", "=", "!", "|"]),
+        prop::collection::vec(
+            (
+                "[a-z_%.0-9]{0,4}",
+                prop::sample::select(vec!["", "*", ":3", ":0", ":99999", ":x", "**"]),
+            ),
+            0..4,
+        ),
+    )
+        .prop_map(|(op, vars)| {
+            let list: Vec<String> = vars.into_iter().map(|(n, m)| format!("{n}{m}")).collect();
+            format!("{{{op}{}}}", list.join(","))
+        });
+    let piece = prop_oneof![
+        3 => expression,
+        2 => "[a-z/?&=#%{}-]{0,6}",
+        1 => any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..5).prop_map(|p| p.concat())
+}
+
+fn values_for_templates() -> impl Strategy<Value = Value> {
+    prop::collection::vec(("[a-z_%.0-9]{0,4}", json()), 0..6)
+        .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+}
+
+fn status_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[0-9<>=, -]{0,24}",
+        1 => any::<String>(),
+    ]
+}
+
+fn ini_text() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        prop::sample::select(vec![
+            "[halchemy]",
+            "[headers]",
+            "[error_handling]",
+            "[other]",
+            "[",
+            "]",
+            "# c",
+            "; c",
+            "",
+        ])
+        .prop_map(str::to_owned),
+        (
+            prop::sample::select(vec![
+                "base_url",
+                "parameters_list_style",
+                "etag_field",
+                "raise_on_network_error",
+                "raise_on_status_codes",
+                "Accept",
+                "Authorization",
+                "X-A",
+            ]),
+            prop::sample::select(vec![" = ", "=", ": ", " "]),
+            prop_oneof![
+                "[ -~]{0,16}",
+                any::<String>(),
+                prop::sample::select(vec!["http://x", "true", "0", ">399", "comma", "a\u{1}b"])
+                    .prop_map(str::to_owned),
+            ],
+        )
+            .prop_map(|(k, sep, v)| format!("{k}{sep}{v}")),
+        any::<String>(),
+    ];
+    prop::collection::vec(line, 0..10).prop_map(|l| l.join("\n"))
+}
+
+fn style() -> impl Strategy<Value = ListStyle> {
+    prop::sample::select(vec![
+        ListStyle::RepeatKey,
+        ListStyle::Bracket,
+        ListStyle::Index,
+        ListStyle::Comma,
+        ListStyle::Pipe,
+    ])
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn template_expansion_never_panics(t in template_text(), values in values_for_templates()) {
+        match template::expand(&t, &values) {
+            // Every expression was replaced, and values were encoded: no brace survives.
+            Ok(expanded) => prop_assert!(!expanded.contains(['{', '}']), "{} -> {}", t, expanded),
+            Err(Error::Template { template, .. }) => prop_assert_eq!(template, t),
+            Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+        }
+    }
+
+    #[test]
+    fn parameter_serialization_never_panics(params in json(), style in style(), url in "[a-z/?&#=]{0,10}") {
+        match to_query(&params, style) {
+            Ok(query) => {
+                prop_assert!(params.is_object() || params.is_null());
+                prop_assert!(!query.contains(' ') && !query.contains('#'), "{}", query);
+                prop_assert!(query.is_ascii());
+                let mut u = url.clone();
+                merge_query(&mut u, &query);
+                prop_assert!(u.len() >= url.len());
+            }
+            Err(Error::Parameters(_)) => prop_assert!(!params.is_object() && !params.is_null()),
+            Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+        }
+    }
+
+    #[test]
+    fn status_code_sets_never_panic(spec in status_text(), status in any::<u16>()) {
+        if let Ok(set) = spec.parse::<StatusCodes>() {
+            let again: StatusCodes = set.as_str().parse().unwrap();
+            prop_assert_eq!(again.contains(status), set.contains(status));
+        }
+    }
+
+    #[test]
+    fn config_files_never_panic(text in ini_text()) {
+        match config_file::parse(Path::new("/p/.halchemy"), &text) {
+            Ok(s) => prop_assert_eq!(s.path, Path::new("/p/.halchemy")),
+            Err(Error::Config { file, .. }) => prop_assert_eq!(file, Path::new("/p/.halchemy")),
+            Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+        }
+    }
+
+    #[test]
+    fn hal_access_never_panics(doc in json(), rel in key(), index in 0usize..4, name in key()) {
+        let _ = hal::rels(&doc);
+        let _ = hal::has_rel(&doc, &rel);
+        let _ = hal::link(&doc, &rel);
+        let _ = hal::links_of(&doc, &rel);
+        for pick in [None, Some(Pick::At(index)), Some(Pick::Named(name.clone())), Some(Pick::Titled(name.clone()))] {
+            if let Ok(t) = hal::target(&doc, &rel, pick.as_ref()) {
+                prop_assert!(hal::has_rel(&doc, &rel));
+                prop_assert!(doc.to_string().contains(&serde_json::to_string(t.href).unwrap()[1..]));
+            }
+        }
+        let _ = hal::embedded_rels(&doc);
+        for expect in [None, Some(Multiplicity::One), Some(Multiplicity::Many)] {
+            if let Ok((items, found)) = hal::embedded(&doc, &rel, expect) {
+                prop_assert!(expect.is_none_or(|e| e == found));
+                prop_assert!(found == Multiplicity::Many || items.len() == 1);
+            }
+        }
+        if let Ok(items) = hal::collection(&doc, &rel) {
+            prop_assert!(items.iter().all(|i| hal::not_hal(i).is_none()));
+        }
+        let r = crate::Resource::from(doc);
+        let _ = (r.embedded_many(&rel), r.collection(&rel), r.iter_embedded(&rel).map(Iterator::count));
+    }
+}
