@@ -1,6 +1,6 @@
 //! Query-string serialization of `with_parameters` and its list styles.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -129,22 +129,21 @@ pub(crate) fn to_query(params: &Value, style: ListStyle) -> Result<String> {
     Ok(out)
 }
 
-fn push_pair(out: &mut String, key: &str, value: Option<&str>) {
+/// Writes `&key` (no `&` first), ready for `=value` or nothing.
+fn start_pair(out: &mut String, key: &str) {
     if !out.is_empty() {
         out.push('&');
     }
     out.push_str(key);
-    if let Some(v) = value {
-        out.push('=');
-        out.push_str(v);
-    }
 }
 
 fn scalar(out: &mut String, value: &Value) {
     match value {
         Value::String(s) => encode_into(out, s),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
         _ => {}
     }
 }
@@ -152,10 +151,11 @@ fn scalar(out: &mut String, value: &Value) {
 /// `key` is already encoded.
 fn write_value(out: &mut String, key: &str, value: &Value, style: ListStyle) {
     match value {
-        Value::Null => push_pair(out, key, None),
+        Value::Null => start_pair(out, key),
         Value::Object(map) => {
+            let mut k = String::with_capacity(key.len() + 16);
             for (sub, v) in map {
-                let mut k = String::with_capacity(key.len() + sub.len() + 1);
+                k.clear();
                 k.push_str(key);
                 k.push('.');
                 encode_into(&mut k, sub);
@@ -164,9 +164,9 @@ fn write_value(out: &mut String, key: &str, value: &Value, style: ListStyle) {
         }
         Value::Array(items) => write_list(out, key, items, style),
         _ => {
-            let mut v = String::new();
-            scalar(&mut v, value);
-            push_pair(out, key, Some(&v));
+            start_pair(out, key);
+            out.push('=');
+            scalar(out, value);
         }
     }
 }
@@ -180,23 +180,29 @@ fn write_list(out: &mut String, key: &str, items: &[Value], style: ListStyle) {
                 return;
             }
             let sep = if style == ListStyle::Comma { ',' } else { '|' };
-            let mut v = String::new();
+            start_pair(out, key);
+            out.push('=');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    v.push(sep);
+                    out.push(sep);
                 }
-                scalar(&mut v, item);
+                scalar(out, item);
             }
-            push_pair(out, key, Some(&v));
         }
-        ListStyle::RepeatKey | ListStyle::Bracket | ListStyle::Index => {
-            for (i, item) in items.iter().enumerate() {
-                let k = match style {
-                    ListStyle::Bracket => format!("{key}[]"),
-                    ListStyle::Index => format!("{key}[{i}]"),
-                    _ => key.to_owned(),
-                };
+        ListStyle::RepeatKey => {
+            for item in items {
+                write_value(out, key, item, style);
+            }
+        }
+        ListStyle::Bracket => {
+            let k = format!("{key}[]");
+            for item in items {
                 write_value(out, &k, item, style);
+            }
+        }
+        ListStyle::Index => {
+            for (i, item) in items.iter().enumerate() {
+                write_value(out, &format!("{key}[{i}]"), item, style);
             }
         }
     }

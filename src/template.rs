@@ -17,7 +17,7 @@ pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
         template: template.to_owned(),
         message,
     };
-    let mut substitutions = HashMap::new();
+    let mut substitutions = HashMap::with_capacity(values.as_object().map_or(0, |m| m.len()));
     match values {
         Value::Null => {}
         Value::Object(map) => {

@@ -54,25 +54,31 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         explicit_credentials,
         mut body,
     } = prepared;
-    let first_origin = Origin::of(&uri);
+    // Only needed (and only computed) when the request set credentials itself.
+    let first_origin = match explicit_credentials.is_empty() {
+        true => None,
+        false => Origin::of(&uri),
+    };
     let mut hops = 0;
     loop {
-        let headers = hop_headers(
+        let filtered = hop_headers(
             &all_headers,
             &explicit_credentials,
             &uri,
             settings.base_origin.as_ref(),
             first_origin.as_ref(),
         );
+        let headers = filtered.as_ref().unwrap_or(&all_headers);
         let result = match &body {
             Some(bytes) => api
                 .agent()
-                .run(request(&method, &uri, &headers, bytes.as_slice())),
-            None => api.agent().run(request(&method, &uri, &headers, ())),
+                .run(request(&method, &uri, headers, bytes.as_slice())),
+            None => api.agent().run(request(&method, &uri, headers, ())),
         };
         let response = match result {
             Ok(r) => r,
             Err(e) => {
+                let headers = filtered.unwrap_or(all_headers);
                 return no_response(api, method, url, headers, body, e, raise_network, started);
             }
         };
@@ -125,6 +131,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 });
             }
             Err(e) => {
+                let headers = filtered.unwrap_or(all_headers);
                 return no_response(api, method, url, headers, body, e, raise_network, started);
             }
         };
@@ -148,7 +155,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             request: RequestMeta {
                 method: method.to_string(),
                 url,
-                headers,
+                headers: filtered.unwrap_or(all_headers),
                 body,
             },
             response: ResponseMeta {
@@ -184,33 +191,31 @@ fn request<B>(method: &Method, uri: &Uri, headers: &HeaderMap, body: B) -> http:
 }
 
 /// The headers for one hop: default credentials go only to the base URL's origin; credentials
-/// the request set itself go only to the origin it was sent to first.
+/// the request set itself go only to the origin it was sent to first. `None`: send them all.
 fn hop_headers(
     all: &HeaderMap,
     explicit: &[HeaderName],
     uri: &Uri,
     base: Option<&Origin>,
     first: Option<&Origin>,
-) -> HeaderMap {
-    let mut headers = all.clone();
-    for name in [
+) -> Option<HeaderMap> {
+    let withheld = |name: &HeaderName| {
+        let home = if explicit.contains(name) { first } else { base };
+        all.contains_key(name) && !home.is_some_and(|o| o.matches(uri))
+    };
+    let names = [
         header::AUTHORIZATION,
         header::COOKIE,
         header::PROXY_AUTHORIZATION,
-    ] {
-        if !headers.contains_key(&name) {
-            continue;
-        }
-        let home = if explicit.contains(&name) {
-            first
-        } else {
-            base
-        };
-        if !home.is_some_and(|o| o.matches(uri)) {
-            headers.remove(&name);
-        }
+    ];
+    if !names.iter().any(withheld) {
+        return None;
     }
-    headers
+    let mut headers = all.clone();
+    for name in names.iter().filter(|n| withheld(n)) {
+        headers.remove(name);
+    }
+    Some(headers)
 }
 
 fn redirect_location(status: StatusCode, headers: &HeaderMap) -> Option<String> {
@@ -323,13 +328,10 @@ mod tests {
         let home = Origin::of(&url::to_uri("http://h:1/").unwrap());
         let away = url::to_uri("http://h:2/x").unwrap();
         let at_home = url::to_uri("http://h:1/x").unwrap();
-        let h = hop_headers(&all, &[], &away, home.as_ref(), home.as_ref());
+        let h = hop_headers(&all, &[], &away, home.as_ref(), home.as_ref()).unwrap();
         assert_eq!(h.len(), 1);
         assert!(h.contains_key(header::ACCEPT));
-        assert_eq!(
-            hop_headers(&all, &[], &at_home, home.as_ref(), home.as_ref()).len(),
-            3
-        );
+        assert!(hop_headers(&all, &[], &at_home, home.as_ref(), home.as_ref()).is_none());
         // An explicit credential goes where the request was first sent, not elsewhere.
         let first = Origin::of(&away);
         let h = hop_headers(
@@ -338,7 +340,8 @@ mod tests {
             &away,
             home.as_ref(),
             first.as_ref(),
-        );
+        )
+        .unwrap();
         assert!(h.contains_key(header::COOKIE) && !h.contains_key(header::AUTHORIZATION));
     }
 }

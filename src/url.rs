@@ -69,37 +69,59 @@ pub(crate) fn to_uri(url: &str) -> Result<Uri> {
 }
 
 /// Scheme, host and port (explicit or default), lowercase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Origin {
     scheme: String,
     host: String,
     port: u16,
+    /// The authority as written (`user@host:port`), for the fast path of `matches`.
+    authority: String,
 }
 
 impl Origin {
     pub(crate) fn of(uri: &Uri) -> Option<Origin> {
-        let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        let port = uri.port_u16().or(match scheme.as_str() {
-            "http" => Some(80),
-            "https" => Some(443),
-            _ => None,
-        })?;
+        let (scheme, host, port) = parts(uri)?;
         Some(Origin {
-            host: uri.host()?.to_ascii_lowercase(),
-            scheme,
+            scheme: scheme.to_ascii_lowercase(),
+            host: host.to_ascii_lowercase(),
             port,
+            authority: uri.authority()?.as_str().to_owned(),
         })
     }
 
-    /// Whether `uri` has this origin.
+    /// Whether `uri` has this origin. It runs on every request, so the common case (the same
+    /// authority text as the base URL) is a string comparison, without parsing the host.
     pub(crate) fn matches(&self, uri: &Uri) -> bool {
-        uri.scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case(&self.scheme))
-            && uri
-                .host()
-                .is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
-            && Origin::of(uri).is_some_and(|o| o.port == self.port)
+        let same_scheme = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(&self.scheme));
+        if !same_scheme {
+            return false;
+        }
+        if uri
+            .authority()
+            .is_some_and(|a| a.as_str().eq_ignore_ascii_case(&self.authority))
+        {
+            return true;
+        }
+        parts(uri).is_some_and(|(_, host, port)| {
+            port == self.port && host.eq_ignore_ascii_case(&self.host)
+        })
     }
+}
+
+/// Scheme, host and port (explicit, else the scheme's default) of a URI.
+fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
+    let scheme = uri.scheme_str()?;
+    let authority = uri.authority()?;
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        Some(443)
+    } else if scheme.eq_ignore_ascii_case("http") {
+        Some(80)
+    } else {
+        None
+    };
+    Some((scheme, authority.host(), authority.port_u16().or(default)?))
 }
 
 /// Resolves a redirect's `Location` against the URL that answered.

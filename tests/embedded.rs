@@ -172,3 +172,26 @@ fn a_custom_etag_field_applies_to_embedded_items() {
     let r = api.home().get().unwrap();
     assert_eq!(r.embedded_many("item").unwrap()[0].etag(), Some("v7"));
 }
+
+#[test]
+fn pages_can_be_taken_apart_without_copies() {
+    let items = halchemy::Resource::from(page())
+        .into_embedded_many("item")
+        .unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["name"], "Lee");
+    assert_eq!(items[1].etag(), Some("c2"));
+    assert!(matches!(
+        halchemy::Resource::from(page()).into_embedded_many("owner"),
+        Err(Error::EmbeddedTypeMismatch { .. })
+    ));
+    let eve = json!({"_items": [{"_links": {"self": {"href": "customers/1"}}, "_etag": "e1"}]});
+    let items = halchemy::Resource::from(eve)
+        .into_collection("_items")
+        .unwrap();
+    assert_eq!(items[0].etag(), Some("e1"));
+    assert!(matches!(
+        halchemy::Resource::from(json!({"_items": [1]})).into_collection("_items"),
+        Err(Error::CollectionItemNotHal { .. })
+    ));
+}
