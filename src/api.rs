@@ -882,5 +882,9 @@ fn new_agent(s: &Settings, proxy: &Proxy) -> Result<ureq::Agent> {
         .max_idle_connections_per_host(32)
         .proxy(proxy)
         .build();
-    Ok(ureq::Agent::new_with_config(config))
+    Ok(ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::resolver::LiteralFirst::default(),
+    ))
 }

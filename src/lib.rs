@@ -268,6 +268,7 @@ mod params;
 #[cfg(test)]
 mod proptests;
 mod request;
+mod resolver;
 mod resource;
 mod status;
 mod template;

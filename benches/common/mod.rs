@@ -1,0 +1,225 @@
+//! Shared by the benchmarks: a fast keep-alive server serving fixed bytes, the documents, and
+//! the raw ureq client set up like halchemy's.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use halchemy::Api;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------- the server
+
+/// Serves each path's prebuilt response, keep-alive, one thread per connection.
+pub fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let routes = Arc::new(routes);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let routes = Arc::clone(&routes);
+            thread::spawn(move || connection(stream, &routes));
+        }
+    });
+    port
+}
+
+/// Pins the calling thread to the first core (the server runs on the last).
+pub fn pin_to_first_core() {
+    if let Some(first) = core_affinity::get_core_ids().and_then(|c| c.first().copied()) {
+        core_affinity::set_for_current(first);
+    }
+}
+
+fn pin_to_last_core() {
+    if let Some(last) = core_affinity::get_core_ids().and_then(|c| c.last().copied()) {
+        core_affinity::set_for_current(last);
+    }
+}
+
+fn connection(stream: TcpStream, routes: &[(&'static str, Vec<u8>)]) {
+    pin_to_last_core();
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let response = routes
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, r)| r.as_slice())
+            .unwrap_or(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+        if writer.write_all(response).is_err() {
+            return;
+        }
+    }
+}
+
+pub fn response(body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/hal+json\r\netag: \"v1\"\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// A HAL document of about 1 KB.
+pub fn small_doc() -> Vec<u8> {
+    let doc = json!({
+        "_links": {
+            "self": {"href": "/doc"},
+            "collection": {"href": "/customers", "title": "All customers"},
+            "orders": {"href": "/customers/A375/orders{?status,page}", "templated": true},
+            "invoices": {"href": "/customers/A375/invoices", "title": "Invoices"},
+            "next": {"href": "/customers/A376"},
+            "prev": {"href": "/customers/A374"}
+        },
+        "_etag": "5d2f3c1e8a9b7f6e4d3c2b1a09f8e7d6c5b4a392",
+        "id": "A375",
+        "givenName": "Leslie",
+        "familyName": "Knope",
+        "email": "leslie.knope@pawnee.example",
+        "phone": "+1-555-0100",
+        "address": {"street": "100 Main Street", "city": "Pawnee", "state": "IN", "zip": "46001"},
+        "tags": ["parks", "recreation", "waffles", "council"],
+        "balance": 1234.56,
+        "active": true,
+        "notes": "Deputy director of the Parks and Recreation Department. Prefers email. Allergic to nothing but bureaucracy; loves JJ's waffles and binders.",
+        "company": "City of Pawnee, Department of Parks and Recreation, 100 Main Street, Pawnee, Indiana",
+        "created": "2009-04-09T20:00:00Z",
+        "updated": "2015-02-24T20:00:00Z"
+    });
+    serde_json::to_vec(&doc).unwrap()
+}
+
+/// A page of 10,000 embedded items, about 2 MB.
+pub fn big_doc() -> Vec<u8> {
+    let items: Vec<Value> = (0..10_000)
+        .map(|i| {
+            json!({
+                "_links": {"self": {"href": format!("/customers/{i:05}")}},
+                "_etag": format!("{:040x}", i * 7919),
+                "id": format!("{i:05}"),
+                "name": format!("Customer number {i}"),
+                "city": "Pawnee",
+                "balance": i as f64 * 1.25,
+                "active": i % 3 == 0
+            })
+        })
+        .collect();
+    let doc = json!({"_links": {"self": {"href": "/big"}}, "_embedded": {"item": items}});
+    serde_json::to_vec(&doc).unwrap()
+}
+
+// ---------------------------------------------------------------- the clients
+
+pub const HEADERS: [(&str, &str); 3] = [
+    ("content-type", "application/json"),
+    (
+        "accept",
+        "application/hal+json, application/json;q=0.9, */*;q=0.8",
+    ),
+    ("authorization", "Basic cm9vdDpwYXNzd29yZA=="),
+];
+
+/// A raw ureq agent with the same settings halchemy gives its own.
+pub fn raw_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// The same, but resolving IP literals without starting a thread (as halchemy's agent does;
+/// ureq's default resolver starts one per request whenever a timeout is set).
+pub fn raw_agent_literal_resolver() -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .proxy(None)
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        LiteralFirst::default(),
+    )
+}
+
+#[derive(Debug, Default)]
+struct LiteralFirst(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for LiteralFirst {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let ip = uri.host().and_then(|h| h.parse::<std::net::IpAddr>().ok());
+        match (ip, uri.port_u16()) {
+            (Some(ip), Some(port)) => {
+                let mut out = self.empty();
+                out.push(std::net::SocketAddr::new(ip, port));
+                Ok(out)
+            }
+            _ => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
+/// Raw ureq: GET, the same headers halchemy sends, the body read and parsed to JSON.
+pub fn raw_get(agent: &ureq::Agent, url: &str) -> Value {
+    let mut req = agent.get(url);
+    for (k, v) in HEADERS {
+        req = req.header(k, v);
+    }
+    let mut response = req.call().unwrap();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(10 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+pub fn api(base: &str) -> Api {
+    Api::builder()
+        .base_url(base)
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// Touches every item the same way for both clients.
+pub fn walk<'a>(items: impl Iterator<Item = &'a Value>) -> usize {
+    items.map(|i| i["name"].as_str().map_or(0, str::len)).sum()
+}
