@@ -17,9 +17,26 @@ use crate::resource::{Resource, ResourceRef};
 use crate::status::StatusCodes;
 use crate::url::{self, Origin};
 
-/// The default base URL.
+/// The default base URL, as in the other halchemy libraries.
+///
+/// # Example
+///
+/// ```
+/// let api = halchemy::Api::builder().no_config_file().build()?;
+/// assert_eq!(api.base_url(), halchemy::DEFAULT_BASE_URL);
+/// # Ok::<(), halchemy::Error>(())
+/// ```
 pub const DEFAULT_BASE_URL: &str = "http://localhost:2112";
-/// The default etag field of HAL documents (Eve's).
+
+/// The default etag field of HAL documents (Eve's), read when a response has no `ETag` header.
+///
+/// # Example
+///
+/// ```
+/// let api = halchemy::Api::builder().no_config_file().build()?;
+/// assert_eq!(api.etag_field(), halchemy::DEFAULT_ETAG_FIELD);
+/// # Ok::<(), halchemy::Error>(())
+/// ```
 pub const DEFAULT_ETAG_FIELD: &str = "_etag";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -141,6 +141,18 @@ pub trait IntoBody: sealed::Sealed {
     /// # Errors
     ///
     /// [`Error::Serialize`] when the value cannot be serialized.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use halchemy::IntoBody;
+    ///
+    /// let text = halchemy::Body::text("hi", "text/plain");
+    /// assert_eq!(text.clone().into_body()?, text);       // a Body stays as it is
+    /// let json = serde_json::json!({"a": 1}).into_body()?; // a Serialize value becomes JSON
+    /// assert_ne!(json, halchemy::Body::empty());
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
     fn into_body(self) -> Result<Body>;
 }
 

@@ -180,3 +180,36 @@ fn connections_are_pooled_and_shared_by_clones() {
         requests.iter().map(|r| r.connection).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn host_names_and_ip_literals_both_reach_the_server() {
+    let v4 = common::RawServer::answering(200, &[], r#"{"via":"v4"}"#);
+    // A host name goes through the system resolver...
+    let r = api_at(&format!("http://localhost:{}", v4.port))
+        .home()
+        .get();
+    if let Ok(r) = &r {
+        assert_eq!(r["via"], "v4");
+    } else {
+        // ...where `localhost` may only name ::1; then the failure must be a network error.
+        assert!(r.unwrap_err().is_network());
+    }
+    // ...an IPv4 literal skips it.
+    assert_eq!(api_at(&v4.base_url()).home().get().unwrap()["via"], "v4");
+    // An IPv6 literal too, where the machine has IPv6 on loopback.
+    if let Ok(listener) = std::net::TcpListener::bind("[::1]:0") {
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 1024];
+                let _ = std::io::Read::read(&mut s, &mut buf);
+                common::respond(&mut s, 200, &[], br#"{"via":"v6"}"#);
+            }
+        });
+        let r = api_at(&format!("http://[::1]:{port}"))
+            .home()
+            .get()
+            .unwrap();
+        assert_eq!(r["via"], "v6");
+    }
+}
