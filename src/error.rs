@@ -507,3 +507,52 @@ fn list(items: &[String]) -> String {
         items.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn network_failures_are_told_apart() {
+        let io = |kind: io::ErrorKind| ureq::Error::Io(io::Error::from(kind));
+        for (e, kind) in [
+            (ureq::Error::HostNotFound, NetworkErrorKind::Dns),
+            (
+                ureq::Error::Timeout(ureq::Timeout::Global),
+                NetworkErrorKind::Timeout,
+            ),
+            (
+                io(io::ErrorKind::ConnectionRefused),
+                NetworkErrorKind::ConnectionRefused,
+            ),
+            (io(io::ErrorKind::TimedOut), NetworkErrorKind::Timeout),
+            (
+                io(io::ErrorKind::ConnectionReset),
+                NetworkErrorKind::ConnectionClosed,
+            ),
+            (
+                io(io::ErrorKind::UnexpectedEof),
+                NetworkErrorKind::ConnectionClosed,
+            ),
+            (io(io::ErrorKind::InvalidData), NetworkErrorKind::Protocol),
+            (ureq::Error::Tls("bad certificate"), NetworkErrorKind::Tls),
+            (
+                ureq::Error::Io(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    rustls::Error::DecryptError,
+                )),
+                NetworkErrorKind::Tls,
+            ),
+            (io(io::ErrorKind::PermissionDenied), NetworkErrorKind::Other),
+        ] {
+            let err = NetworkError::new("GET", "http://h/", e);
+            assert_eq!(err.kind(), kind, "{err:?}");
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&kind.to_string()) && msg.contains("GET http://h/"),
+                "{msg}"
+            );
+        }
+    }
+}
