@@ -14,6 +14,23 @@ use crate::resource::Resource;
 use crate::url::{self, Origin};
 
 const MAX_REDIRECTS: u32 = 10;
+/// How often a safe request is sent again after its connection turned out to be closed.
+const MAX_STALE_RETRIES: u32 = 2;
+
+/// A pooled keep-alive connection the server closed meanwhile fails a request with a reset or
+/// an early end before any response. GET, HEAD and OPTIONS change nothing on the server, so they
+/// are sent again (ureq opens a new connection); anything else returns the error, so a POST or a
+/// write is never sent twice without the caller knowing.
+fn is_stale_connection(method: &Method, e: &ureq::Error) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        && matches!(e, ureq::Error::Io(io) if matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        ))
+}
 
 /// A request ready to go.
 pub(crate) struct Prepared {
@@ -60,6 +77,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         false => Origin::of(&uri),
     };
     let mut hops = 0;
+    let mut stale_retries = 0;
     loop {
         let filtered = hop_headers(
             &all_headers,
@@ -77,6 +95,11 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         };
         let response = match result {
             Ok(r) => r,
+            Err(e) if stale_retries < MAX_STALE_RETRIES && is_stale_connection(&method, &e) => {
+                stale_retries += 1;
+                log::debug!(target: "halchemy", "{method} {}: {e}; retrying on a new connection", url::redacted(&url));
+                continue;
+            }
             Err(e) => {
                 let headers = filtered.unwrap_or(all_headers);
                 return no_response(api, method, url, headers, body, e, raise_network, started);
