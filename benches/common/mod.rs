@@ -141,8 +141,8 @@ pub const HEADERS: [(&str, &str); 3] = [
     ("authorization", "Basic cm9vdDpwYXNzd29yZA=="),
 ];
 
-/// A raw ureq agent with the same settings halchemy gives its own.
-pub fn raw_agent() -> ureq::Agent {
+/// The agent settings halchemy gives its own.
+fn raw_config() -> ureq::config::Config {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -151,22 +151,18 @@ pub fn raw_agent() -> ureq::Agent {
         .timeout_connect(Some(Duration::from_secs(10)))
         .proxy(None)
         .build()
-        .into()
+}
+
+/// A raw ureq agent with the same settings halchemy gives its own.
+pub fn raw_agent() -> ureq::Agent {
+    raw_config().into()
 }
 
 /// The same, but resolving IP literals without starting a thread (as halchemy's agent does;
 /// ureq's default resolver starts one per request whenever a timeout is set).
 pub fn raw_agent_literal_resolver() -> ureq::Agent {
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .timeout_connect(Some(Duration::from_secs(10)))
-        .proxy(None)
-        .build();
     ureq::Agent::with_parts(
-        config,
+        raw_config(),
         ureq::unversioned::transport::DefaultConnector::default(),
         LiteralFirst::default(),
     )
