@@ -171,7 +171,8 @@ impl Api {
     /// [`update_attempts`](Api::update_attempts) PATCHes (5 by default). On success the
     /// resource holds the changed data (plus the fields of the server's answer it already
     /// had, such as `_etag`), the new ETag, and the PATCH's meta. When `change` changes
-    /// nothing, nothing is sent.
+    /// nothing, nothing is sent. A resource without an ETag (or `Last-Modified`) is refreshed
+    /// first to get one; against a server that sends neither, the PATCH cannot be conditional.
     ///
     /// # Errors
     ///
@@ -196,6 +197,10 @@ impl Api {
     {
         let attempts = self.update_attempts().max(1);
         let mut conflicts = 0;
+        if resource.etag().is_none() && resource.last_modified().is_none() {
+            // Nothing to make the PATCH conditional with: fetch the current version first.
+            self.refresh(resource)?;
+        }
         loop {
             let mut changed = resource.data().clone();
             change(&mut changed);

@@ -140,19 +140,29 @@ pub(crate) struct Options {
     pub(crate) headers: HeaderMap,
     parameters: Option<Value>,
     template_values: Option<Value>,
-    error: Option<Error>,
+    /// The first problem a setter met, reported by `url()` or the sending call.
+    deferred: Option<Deferred>,
+}
+
+/// The errors a builder setter can meet (kept as data so `url()` can report them repeatedly).
+#[derive(Debug, Clone)]
+enum Deferred {
+    Header { name: String, message: String },
+    Parameters(String),
 }
 
 impl Options {
-    fn fail(&mut self, e: Error) {
-        if self.error.is_none() {
-            self.error = Some(e);
-        }
+    fn defer(&mut self, d: Deferred) {
+        self.deferred.get_or_insert(d);
     }
 
     fn headers<K: AsRef<str>, V: AsRef<str>>(&mut self, h: impl IntoIterator<Item = (K, V)>) {
-        if let Err(e) = headers::insert_all(&mut self.headers, h) {
-            self.fail(e);
+        match headers::insert_all(&mut self.headers, h) {
+            Ok(()) => {}
+            Err(Error::InvalidHeader { name, message }) => {
+                self.defer(Deferred::Header { name, message })
+            }
+            Err(other) => self.defer(Deferred::Parameters(other.to_string())),
         }
     }
 
@@ -160,16 +170,23 @@ impl Options {
         match serde_json::to_value(value) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.fail(Error::Parameters(format!("cannot serialize {what}: {e}")));
+                self.defer(Deferred::Parameters(format!(
+                    "cannot serialize {what}: {e}"
+                )));
                 None
             }
         }
     }
 
-    fn take_error(&mut self) -> Result<()> {
-        match self.error.take() {
-            Some(e) => Err(e),
+    /// The deferred error, if a setter met one.
+    fn check(&self) -> Result<()> {
+        match &self.deferred {
             None => Ok(()),
+            Some(Deferred::Header { name, message }) => Err(Error::InvalidHeader {
+                name: name.clone(),
+                message: message.clone(),
+            }),
+            Some(Deferred::Parameters(m)) => Err(Error::Parameters(m.clone())),
         }
     }
 }
@@ -181,7 +198,7 @@ impl fmt::Debug for Options {
             .field("headers", &RedactedHeaders(&self.headers))
             .field("parameters", &self.parameters)
             .field("template_values", &self.template_values)
-            .field("error", &self.error)
+            .field("deferred", &self.deferred)
             .finish()
     }
 }
@@ -493,9 +510,7 @@ impl<'a, Kind> Request<'a, Kind> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn url(&self) -> Result<String> {
-        if let Some(e) = &self.opts.error {
-            return Err(clone_builder_error(e));
-        }
+        self.opts.check()?;
         self.target_url()
     }
 
@@ -579,8 +594,8 @@ impl<'a, Kind> Request<'a, Kind> {
         self.send(Method::POST, Some(body))
     }
 
-    fn send(mut self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.take_error()?;
+    fn send(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
+        self.opts.check()?;
         let url = self.target_url()?;
         let prepared = prepare(self.api, method, url, self.opts, body)?;
         let response = transport::exchange(self.api, prepared)?;
@@ -649,9 +664,7 @@ impl<'a> RequestMut<'a> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn url(&self) -> Result<String> {
-        if let Some(e) = &self.opts.error {
-            return Err(clone_builder_error(e));
-        }
+        self.opts.check()?;
         build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)
     }
 
@@ -786,8 +799,8 @@ impl<'a> RequestMut<'a> {
         self.write(Method::DELETE, None)
     }
 
-    fn read(mut self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.take_error()?;
+    fn read(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
+        self.opts.check()?;
         let url = build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)?;
         let prepared = prepare(self.api, method, url, self.opts, body)?;
         let response = transport::exchange(self.api, prepared)?;
@@ -795,7 +808,7 @@ impl<'a> RequestMut<'a> {
     }
 
     fn write(mut self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.take_error()?;
+        self.opts.check()?;
         let url = build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)?;
         concurrency::add_preconditions(&mut self.opts.headers, self.resource)?;
         let sent = self.opts.headers.get(header::IF_MATCH).map(header_text);
@@ -816,17 +829,6 @@ impl fmt::Debug for RequestMut<'_> {
 
 pub(crate) fn header_text(v: &HeaderValue) -> String {
     String::from_utf8_lossy(v.as_bytes()).into_owned()
-}
-
-/// `url()` borrows the builder, so a deferred error is reported by a copy of its message.
-fn clone_builder_error(e: &Error) -> Error {
-    match e {
-        Error::InvalidHeader { name, message } => Error::InvalidHeader {
-            name: name.clone(),
-            message: message.clone(),
-        },
-        other => Error::Parameters(other.to_string()),
-    }
 }
 
 pub(crate) fn options_with_headers(headers: HeaderMap) -> Options {

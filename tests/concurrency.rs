@@ -416,13 +416,54 @@ fn update_gives_up_after_the_configured_attempts() {
 }
 
 #[test]
-fn update_without_an_etag_meets_428() {
-    let (s, _store) = versioned_server();
+fn update_fetches_an_etag_first_when_the_resource_has_none() {
+    let (s, store) = versioned_server();
     let api = api_at(&s.base_url());
     let mut r = Resource::from(json!({"_links": {"self": {"href": "/doc"}}, "count": 0}));
-    let err = api.update(&mut r, |d| d["count"] = 1.into()).unwrap_err();
+    assert_eq!(r.etag(), None);
+    change_behind_the_back(&store, 7);
+    api.update(&mut r, |d| {
+        d["count"] = (d["count"].as_i64().unwrap() + 1).into()
+    })
+    .unwrap();
+    let methods: Vec<(String, Option<String>)> = s
+        .requests()
+        .into_iter()
+        .map(|q| (q.method.clone(), q.header("if-match").map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("GET".to_owned(), None),
+            ("PATCH".to_owned(), Some("\"v2\"".to_owned()))
+        ]
+    );
+    assert_eq!(
+        r["count"], 8,
+        "the change applied to the server's current data"
+    );
+    assert_eq!(store.doc.lock().unwrap()["count"], 8);
+}
+
+#[test]
+fn update_meets_428_from_a_server_without_etags() {
+    let s = RawServer::start(|req, stream| {
+        match req.method.as_str() {
+            "GET" => common::respond(
+                stream,
+                200,
+                &[],
+                br#"{"_links":{"self":{"href":"/d"}},"n":1}"#,
+            ),
+            _ => common::respond(stream, 428, &[], b"{}"),
+        }
+        common::Next::KeepAlive
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/d").get().unwrap();
+    let err = api.update(&mut r, |d| d["n"] = 2.into()).unwrap_err();
     assert!(matches!(err, Error::PreconditionRequired(_)), "{err:?}");
-    assert_eq!(r["count"], 0);
+    assert_eq!(r["n"], 1);
 }
 
 #[test]
