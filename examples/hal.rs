@@ -55,6 +55,10 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!("{}", usage());
+        return Ok(());
+    }
     let mut args = parse(std::env::args().skip(1))?;
     let _server = if args.demo {
         let server = demo_server::DemoServer::start()?;
@@ -191,7 +195,6 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--raw" => a.raw = true,
             "--meta" => a.meta = true,
             "--demo" => a.demo = true,
-            "-h" | "--help" => return Err(usage()),
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown option {flag}\n{}", usage()));
             }
@@ -213,7 +216,22 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: hal [--base URL] [--demo] [--raw] [--meta] [--header K:V]... get <url> [--follow REL]... \
-     [--template K=V]... [--param K=V]...\n       hal ... patch <url> <json>"
+    "usage: hal [options] get <url>
+       hal [options] patch <url> <json>
+
+The url is absolute or relative to --base. `patch` reads the target, then PATCHes it with
+If-Match from its ETag, so a concurrent change fails (412) instead of being overwritten.
+
+options:
+  --base URL          the API's base URL (default: the .halchemy file's, else http://localhost:2112)
+  --follow REL        follow a link of the current resource; repeat to walk a chain.
+                      In a link array pick one: REL[2], REL[name=x] or REL[title=x]
+  --template K=V      a template value for the last step (V is JSON, else text)
+  --param K=V         a query parameter for the last step (V is JSON, else text)
+  --header K:V        a header for every request
+  --raw               print compact JSON (default: pretty)
+  --meta              print the status line and response headers before the body
+  --demo              start the built-in demo HAL API and use it as --base
+  -h, --help          this help"
         .to_owned()
 }
