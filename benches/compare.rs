@@ -104,11 +104,16 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
     let api = api(base);
     let url = format!("{base}/doc");
     let home = api.using_endpoint("/doc").get().unwrap();
+    // The same server by host name: ureq's resolver looks it up on every request (in a thread),
+    // halchemy's keeps the answer.
+    let by_name = url.replace("127.0.0.1", "localhost");
     let mut series = [
         Series::new("raw ureq: get + parse"),
         Series::new("raw ureq, resolver as halchemy's: get + parse"),
         Series::new("halchemy: api.using_endpoint(url).get()"),
         Series::new("halchemy: api.follow(&r).to(\"self\").get()"),
+        Series::new("raw ureq, http://localhost:port"),
+        Series::new("halchemy, http://localhost:port"),
     ];
     let run = |which: usize| match which {
         0 => black_box(raw_get(&agent, &url)).is_null(),
@@ -116,7 +121,11 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
         2 => black_box(api.using_endpoint(url.as_str()).get().unwrap())
             .data()
             .is_null(),
-        _ => black_box(api.follow(&home).to("self").get().unwrap())
+        3 => black_box(api.follow(&home).to("self").get().unwrap())
+            .data()
+            .is_null(),
+        4 => black_box(raw_get(&agent, &by_name)).is_null(),
+        _ => black_box(api.using_endpoint(by_name.as_str()).get().unwrap())
             .data()
             .is_null(),
     };
@@ -134,7 +143,7 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
             }));
         }
     }
-    let [raw, raw_fast, endpoint, follow] = &series;
+    let [raw, raw_fast, endpoint, follow, raw_name, hal_name] = &series;
     report(
         &format!(
             "GET + parse of a {}-byte HAL document, one keep-alive connection",
@@ -148,6 +157,7 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
         raw_fast,
         &[endpoint, follow],
     );
+    report("the same by host name (localhost)", raw_name, &[hal_name]);
 }
 
 fn big_collection(base: &str, rounds: usize) {

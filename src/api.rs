@@ -902,6 +902,6 @@ fn new_agent(s: &Settings, proxy: &Proxy) -> Result<ureq::Agent> {
     Ok(ureq::Agent::with_parts(
         config,
         ureq::unversioned::transport::DefaultConnector::default(),
-        crate::resolver::LiteralFirst::default(),
+        crate::resolver::Cached::<ureq::unversioned::resolver::DefaultResolver>::default(),
     ))
 }
