@@ -41,12 +41,11 @@ impl<R: Resolver> Resolver for Cached<R> {
             return Ok(out);
         }
         let key = (host.to_ascii_lowercase(), port);
-        if let Ok(answers) = self.answers.read() {
-            if let Some((at, addrs)) = answers.get(&key) {
-                if at.elapsed() < TTL {
-                    return Ok(addrs.clone());
-                }
-            }
+        if let Ok(answers) = self.answers.read()
+            && let Some((at, addrs)) = answers.get(&key)
+            && at.elapsed() < TTL
+        {
+            return Ok(addrs.clone());
         }
         let addrs = self.inner.resolve(uri, config, timeout)?;
         if let Ok(mut answers) = self.answers.write() {
