@@ -263,6 +263,13 @@ impl<'a> From<&'a Resource> for ResourceRef<'a> {
     }
 }
 
+impl<'a> From<&ResourceRef<'a>> for ResourceRef<'a> {
+    /// So `api.follow(&item)` works for a borrowed item as it does for a resource.
+    fn from(r: &ResourceRef<'a>) -> Self {
+        *r
+    }
+}
+
 impl<'a> From<&'a mut Resource> for ResourceRef<'a> {
     fn from(r: &'a mut Resource) -> Self {
         ResourceRef::from(&*r)

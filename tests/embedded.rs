@@ -107,7 +107,12 @@ fn items_are_followed_straight_from_the_page() {
     let api = api_at(&s.base_url());
     let page = api.home().get().unwrap();
     for item in page.iter_embedded("item").unwrap() {
-        let full = api.follow(item).to("self").get().unwrap();
+        #[allow(clippy::needless_borrows_for_generic_args)] // both spellings must work
+        let full = api.follow(&item).to("self").get().unwrap();
+        assert_eq!(
+            api.follow(item).to("self").url().unwrap(),
+            full.meta().request.url
+        );
         assert_eq!(full["at"], item.link("self").unwrap().href.as_str());
     }
     assert_eq!(s.requests().len(), 3);
