@@ -280,6 +280,19 @@ pub(crate) fn prepare(
     })
 }
 
+/// Sends a request that leaves the resource it came from alone, with the status policy.
+fn dispatch(
+    api: &Api,
+    method: Method,
+    url: String,
+    opts: Options,
+    body: Option<crate::Body>,
+) -> Result<Resource> {
+    let prepared = prepare(api, method, url, opts, body)?;
+    let response = transport::exchange(api, prepared)?;
+    transport::check_status(api, response)
+}
+
 macro_rules! shared_builder_methods {
     () => {
         /// Adds headers to this request only, replacing defaults of the same name
@@ -511,10 +524,6 @@ impl<'a, Kind> Request<'a, Kind> {
     /// ```
     pub fn url(&self) -> Result<String> {
         self.opts.check()?;
-        self.target_url()
-    }
-
-    fn target_url(&self) -> Result<String> {
         match &self.source {
             Source::Endpoint(url) => build_url(self.api, None, url, &self.opts),
             Source::Link(r, rel) => build_url(self.api, Some(r.data()), rel, &self.opts),
@@ -595,11 +604,8 @@ impl<'a, Kind> Request<'a, Kind> {
     }
 
     fn send(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.check()?;
-        let url = self.target_url()?;
-        let prepared = prepare(self.api, method, url, self.opts, body)?;
-        let response = transport::exchange(self.api, prepared)?;
-        transport::check_status(self.api, response)
+        let url = self.url()?;
+        dispatch(self.api, method, url, self.opts, body)
     }
 }
 
@@ -800,16 +806,12 @@ impl<'a> RequestMut<'a> {
     }
 
     fn read(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.check()?;
-        let url = build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)?;
-        let prepared = prepare(self.api, method, url, self.opts, body)?;
-        let response = transport::exchange(self.api, prepared)?;
-        transport::check_status(self.api, response)
+        let url = self.url()?;
+        dispatch(self.api, method, url, self.opts, body)
     }
 
     fn write(mut self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        self.opts.check()?;
-        let url = build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)?;
+        let url = self.url()?;
         concurrency::add_preconditions(&mut self.opts.headers, self.resource)?;
         let sent = self.opts.headers.get(header::IF_MATCH).map(header_text);
         let prepared = prepare(self.api, method, url, self.opts, body)?;
