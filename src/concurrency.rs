@@ -177,7 +177,8 @@ impl Api {
     /// # Errors
     ///
     /// [`Error::PreconditionFailed`] when every attempt met a conflict (the resource then holds
-    /// the latest data from the server, without the change); [`Error::PreconditionRequired`];
+    /// what it held before the last attempt: as read, or as last refreshed, never the change);
+    /// [`Error::PreconditionRequired`];
     /// [`Error::Status`] for other statuses; [`Error::Network`] (always raised here);
     /// [`Error::RelNotFound`] without a `self` link.
     ///
