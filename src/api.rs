@@ -41,6 +41,8 @@ pub const DEFAULT_ETAG_FIELD: &str = "_etag";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_BODY_LIMIT: u64 = 10 * 1024 * 1024;
+/// Longer timeouts are cut to this (a year): the clock cannot add `Duration::MAX` to now.
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 const DEFAULT_UPDATE_ATTEMPTS: u32 = 5;
 
 /// When a request raises an error rather than returning the response.
@@ -677,8 +679,8 @@ impl ApiBuilder {
         self
     }
 
-    /// The overall timeout of a request, redirects and body included (`None`: no limit).
-    /// Defaults to 30 seconds.
+    /// The overall timeout of a request, redirects and body included (`None`: no limit; more
+    /// than a year counts as a year). Defaults to 30 seconds.
     ///
     /// # Example
     ///
@@ -691,7 +693,8 @@ impl ApiBuilder {
         self
     }
 
-    /// The timeout for opening a connection (`None`: no limit). Defaults to 10 seconds.
+    /// The timeout for opening a connection (`None`: no limit; more than a year counts as a
+    /// year). Defaults to 10 seconds.
     ///
     /// # Example
     ///
@@ -842,10 +845,14 @@ impl ApiBuilder {
             ),
             update_attempts: self.update_attempts.unwrap_or(DEFAULT_UPDATE_ATTEMPTS),
             body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
-            timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+            timeout: self
+                .timeout
+                .unwrap_or(Some(DEFAULT_TIMEOUT))
+                .map(|t| t.min(MAX_TIMEOUT)),
             connect_timeout: self
                 .connect_timeout
-                .unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT)),
+                .unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT))
+                .map(|t| t.min(MAX_TIMEOUT)),
             config_file: config_path,
         };
         let agent = new_agent(&settings, &self.proxy)?;

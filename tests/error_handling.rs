@@ -218,3 +218,27 @@ fn messages_are_lowercase_and_name_what_to_do() {
         assert!(!msg.ends_with('.'), "{msg}");
     }
 }
+
+#[test]
+fn any_timeout_value_is_safe() {
+    let port = closed_port();
+    for timeout in [
+        Some(Duration::MAX),
+        Some(Duration::ZERO),
+        Some(Duration::from_secs(u64::MAX / 2)),
+        None,
+    ] {
+        for connect in [Some(Duration::MAX), Some(Duration::ZERO), None] {
+            let api = Api::builder()
+                .base_url(format!("http://127.0.0.1:{port}"))
+                .timeout(timeout)
+                .connect_timeout(connect)
+                .no_config_file()
+                .no_proxy()
+                .build()
+                .unwrap();
+            let err = api.home().get().unwrap_err();
+            assert!(err.is_network(), "{timeout:?} {connect:?}: {err:?}");
+        }
+    }
+}
