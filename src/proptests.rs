@@ -1,7 +1,7 @@
 //! Property tests: the parsers and HAL accessors never panic on any input, and what they
 //! return keeps its promises.
 //!
-//! The normal test run uses a fixed seed and a few hundred cases per target. For a long run:
+//! The normal test run uses a fixed seed and 512 cases per target. For a long run:
 //!
 //!     PROPTEST_CASES=1000000 cargo test --release --lib proptests
 //!
@@ -191,6 +191,22 @@ proptest! {
             Err(Error::Config { file, .. }) => prop_assert_eq!(file, Path::new("/p/.halchemy")),
             Err(other) => prop_assert!(false, "unexpected error {:?}", other),
         }
+    }
+
+    #[test]
+    fn headers_and_urls_never_panic(name in any::<String>(), value in any::<String>(), base in any::<String>(), href in any::<String>()) {
+        match crate::headers::pair(&name, &value) {
+            Ok((n, v)) => prop_assert!(n.as_str().eq_ignore_ascii_case(&name) && v.as_bytes() == value.as_bytes()),
+            Err(Error::InvalidHeader { .. }) => {}
+            Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+        }
+        let _ = crate::url::check_base(&base);
+        let joined = crate::url::join("http://h.example/api", &href);
+        if let Ok(uri) = crate::url::to_uri(&joined) {
+            prop_assert!(matches!(uri.scheme_str(), Some("http" | "https")));
+        }
+        let _ = crate::url::resolve("http://h.example/a/b", &href);
+        let _ = crate::url::redacted(&href);
     }
 
     #[test]
