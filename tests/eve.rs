@@ -30,16 +30,21 @@ fn eve() -> Option<Api> {
     }
 }
 
-/// Walks home -> customers (picked by title from Eve's `child` array) and creates a customer.
-fn new_customer(api: &Api, name: &str) -> (Resource, String) {
+/// Walks home -> customers, picked by title from Eve's `child` array.
+fn customers(api: &Api) -> Resource {
     let home = api.home().get().unwrap();
     assert!(!home.has_rel("self"), "Eve's home has no self link");
-    let customers = api
-        .follow(&home)
+    api.follow(&home)
         .to("child")
         .titled("customers")
         .get()
-        .unwrap();
+        .unwrap()
+}
+
+/// Creates a customer through the collection's `self` link; returns the collection as it was
+/// and the new customer's href.
+fn new_customer(api: &Api, name: &str) -> (Resource, String) {
+    let customers = customers(api);
     let created = api
         .follow(&customers)
         .to("self")
@@ -58,14 +63,7 @@ fn snapshot(r: &Resource) -> (Value, Option<String>) {
 fn walk_home_to_an_item_of_the_collection_and_patch_it() {
     let Some(api) = eve() else { return };
     let (_, href) = new_customer(&api, "walker");
-    let home = api.home().get().unwrap();
-    let customers = api
-        .follow(&home)
-        .to("child")
-        .titled("customers")
-        .get()
-        .unwrap();
-    let mut item = customers
+    let mut item = customers(&api)
         .collection("_items")
         .unwrap()
         .into_iter()
