@@ -273,13 +273,15 @@ fn bad_templates_surface_as_errors_not_panics() {
 #[test]
 fn parameter_vectors_hold() {
     let api = api_at("http://h.example");
+    let url_of = |api: &halchemy::Api, path: &str, params: &serde_json::Value| {
+        api.using_endpoint(path)
+            .with_parameters(params)
+            .url()
+            .unwrap()
+    };
     let p = vectors("parameters");
     for case in p["cases"].as_array().unwrap() {
-        let url = api
-            .using_endpoint("/p")
-            .with_parameters(&case["parameters"])
-            .url()
-            .unwrap();
+        let url = url_of(&api, "/p", &case["parameters"]);
         assert_eq!(
             query_pairs(&url),
             query_pairs(&format!("?{}", case["query"].as_str().unwrap())),
@@ -287,11 +289,7 @@ fn parameter_vectors_hold() {
         );
     }
     for case in p["merge_with_url"].as_array().unwrap() {
-        let url = api
-            .using_endpoint(case["url"].as_str().unwrap())
-            .with_parameters(&case["parameters"])
-            .url()
-            .unwrap();
+        let url = url_of(&api, case["url"].as_str().unwrap(), &case["parameters"]);
         assert_eq!(
             url,
             format!("http://h.example{}", case["expected"].as_str().unwrap())
@@ -300,11 +298,7 @@ fn parameter_vectors_hold() {
     for case in p["list_styles"].as_array().unwrap() {
         let mut api = api.clone();
         api.set_parameters_list_style(case["style"].as_str().unwrap().parse().unwrap());
-        let url = api
-            .using_endpoint("/p")
-            .with_parameters(&case["parameters"])
-            .url()
-            .unwrap();
+        let url = url_of(&api, "/p", &case["parameters"]);
         assert_eq!(
             url,
             format!("http://h.example/p?{}", case["query"].as_str().unwrap())
