@@ -52,7 +52,7 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
         "follow `customers`: a page with its items embedded",
         &customers,
     );
-    for item in customers.iter_embedded("item")? {
+    for item in customers.embedded_many("item")? {
         println!(
             "    - {} ({}), etag {}",
             text(&item["name"]),

@@ -4,24 +4,15 @@ use std::path::{Path, PathBuf};
 
 use configparser::ini::{Ini, IniDefault};
 
+use crate::config::Layer;
 use crate::error::{Error, Result};
-use crate::params::ListStyle;
-use crate::status::StatusCodes;
+use crate::headers;
 
 pub(crate) const FILE_NAME: &str = ".halchemy";
 
-/// What a `.halchemy` file sets; `None` leaves the value as it was.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct FileSettings {
-    pub path: PathBuf,
-    pub base_url: Option<String>,
-    pub list_style: Option<ListStyle>,
-    pub etag_field: Option<String>,
-    /// Header name and value; an empty value removes the header.
-    pub headers: Vec<(String, String)>,
-    pub raise_on_network_error: Option<bool>,
-    pub raise_on_status_codes: Option<StatusCodes>,
-}
+/// The largest `.halchemy` file read: a configuration file is a few lines; anything bigger is
+/// not one.
+pub(crate) const MAX_FILE_SIZE: u64 = 64 * 1024;
 
 /// The file to load: the project's `.halchemy` (the first folder up from `start` holding
 /// `Cargo.toml`, `.git` or `.halchemy`), else `home/.halchemy`, else none.
@@ -48,17 +39,48 @@ pub(crate) fn home_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Reads and checks a `.halchemy` file.
-pub(crate) fn load(path: &Path) -> Result<FileSettings> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+/// Reads and checks a `.halchemy` file: a regular file of at most [`MAX_FILE_SIZE`] bytes of
+/// UTF-8 (a leading byte-order mark is allowed).
+pub(crate) fn load(path: &Path) -> Result<Layer> {
+    let fail = |message: String| Error::Config {
         file: path.to_owned(),
-        message: format!("cannot read the file: {e}"),
-    })?;
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(
+            "not a regular file (a directory, a pipe or a device cannot be a .halchemy file)"
+                .to_owned(),
+        ));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(fail(format!(
+            "the file is {} bytes; a .halchemy file may hold at most {MAX_FILE_SIZE}",
+            meta.len()
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let mut bytes = Vec::new();
+    // The size is checked again while reading: the file may grow after the check.
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FILE_SIZE + 1),
+        &mut bytes,
+    )
+    .map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(fail(format!(
+            "the file holds more than {MAX_FILE_SIZE} bytes, the most a .halchemy file may hold"
+        )));
+    }
+    let text =
+        String::from_utf8(bytes).map_err(|_| fail("the file is not UTF-8 text".to_owned()))?;
     parse(path, &text)
 }
 
-/// Parses the text of a `.halchemy` file; `path` is only used in error messages.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
+/// Parses the text of a `.halchemy` file; `path` is only used in error messages. Every value
+/// is checked here, so the settings it returns apply without error.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let fail = |message: String| Error::Config {
         file: path.to_owned(),
         message,
@@ -72,10 +94,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
         .read(text.to_owned())
         .map_err(|e| fail(format!("not a valid ini file: {e}")))?;
 
-    let mut out = FileSettings {
-        path: path.to_owned(),
-        ..FileSettings::default()
-    };
+    let mut out = Layer::default();
     for (section, entries) in &map {
         match section.to_ascii_lowercase().as_str() {
             "halchemy" => {
@@ -83,7 +102,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
                     let value = value.as_deref().unwrap_or("").trim();
                     let bad = |why: &str| fail(format!("[{section}] {key} = {value:?}: {why}"));
                     match key.to_ascii_lowercase().as_str() {
-                        "base_url" => out.base_url = Some(value.to_owned()),
+                        "base_url" => {
+                            crate::url::parse_base(value).map_err(|e| bad(&e.to_string()))?;
+                            out.base_url = Some(value.to_owned());
+                        }
+                        "link_resolution" => {
+                            out.link_resolution =
+                                Some(value.parse().map_err(|_| bad("use base or document"))?)
+                        }
                         "parameters_list_style" => {
                             out.list_style = Some(value.parse().map_err(|_| {
                                 bad("use repeat_key, bracket, index, comma or pipe")
@@ -95,7 +121,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
                         "etag_field" => out.etag_field = Some(value.to_owned()),
                         _ => {
                             return Err(bad(
-                                "unknown key; the section takes base_url, parameters_list_style and etag_field",
+                                "unknown key; the section takes base_url, parameters_list_style, etag_field and link_resolution",
                             ));
                         }
                     }
@@ -103,10 +129,20 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileSettings> {
             }
             "headers" => {
                 for (key, value) in entries {
-                    out.headers.push((
-                        key.clone(),
-                        value.as_deref().unwrap_or("").trim().to_owned(),
-                    ));
+                    let value = value.as_deref().unwrap_or("").trim();
+                    // Never repeat a credential in a message.
+                    let shown = match headers::is_secret_name(key) {
+                        true => headers::REDACTED,
+                        false => value,
+                    };
+                    let bad = |e: Error| fail(format!("[{section}] {key} = {shown:?}: {e}"));
+                    headers::name(key).map_err(bad)?;
+                    if value.is_empty() {
+                        out.headers.push((key.clone(), None));
+                    } else {
+                        headers::value(key, value).map_err(bad)?;
+                        out.headers.push((key.clone(), Some(value.to_owned())));
+                    }
                 }
             }
             "error_handling" => {
@@ -150,8 +186,9 @@ fn parse_bool(s: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::ListStyle;
 
-    fn p(text: &str) -> Result<FileSettings> {
+    fn p(text: &str) -> Result<Layer> {
         parse(Path::new("/x/.halchemy"), text)
     }
 
@@ -179,10 +216,10 @@ mod tests {
             [
                 (
                     "Accept".to_owned(),
-                    "application/hal+json, application/json;q=0.9, */*;q=0.8".to_owned()
+                    Some("application/hal+json, application/json;q=0.9, */*;q=0.8".to_owned())
                 ),
-                ("Authorization".to_owned(), String::new()),
-                ("X-Trace".to_owned(), "a=b;c".to_owned()),
+                ("Authorization".to_owned(), None),
+                ("X-Trace".to_owned(), Some("a=b;c".to_owned())),
             ]
         );
         assert_eq!(s.raise_on_network_error, Some(false));
@@ -237,6 +274,52 @@ mod tests {
         }
         let err = p("[nonsense]\na = 1\n").unwrap_err().to_string();
         assert!(err.contains("[nonsense]"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_credential_value_is_not_repeated() {
+        let err = p("[headers]\nAuthorization = Bearer s3cret\u{7}x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Authorization") && !err.contains("s3cret"),
+            "{err}"
+        );
+        let err = p("[halchemy]\nbase_url = ftp://u:pw@h/\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base_url") && !err.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_allowed() {
+        let s = p("\u{feff}[halchemy]\nbase_url = http://example.org\n").unwrap();
+        assert_eq!(s.base_url.as_deref(), Some("http://example.org"));
+    }
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        let big = tmp.path().join("big");
+        std::fs::write(&big, "; x\n".repeat(20_000)).unwrap();
+        let err = load(&big).unwrap_err().to_string();
+        assert!(err.contains("at most 65536"), "{err}");
+        #[cfg(unix)]
+        {
+            let err = load(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
+            let fifo = tmp.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                // Reading a FIFO with no writer would block forever: it must be refused first.
+                let err = load(&fifo).unwrap_err().to_string();
+                assert!(err.contains("not a regular file"), "{err}");
+            } else {
+                eprintln!("mkfifo is not available: the FIFO case was not run");
+            }
+        }
     }
 
     #[test]

@@ -49,11 +49,39 @@ pub enum Error {
     Status(Box<Resource>),
 
     /// `412 Precondition Failed`: someone else changed the resource since it was read. The
-    /// resource written through is untouched; refresh it and try again, or use
-    /// [`Api::update`](crate::Api::update).
-    #[error("conflict: {} was changed by someone else (412 precondition failed to {} with if-match {}); refresh the resource and retry",
-        crate::url::redacted(&.0.response.meta().request.url), .0.response.meta().request.method, .0.sent_etag.as_deref().unwrap_or("(none)"))]
+    /// resource written through is untouched, data and validators; refresh it and try again,
+    /// or use [`Api::update`](crate::Api::update).
+    #[error("conflict: {} was changed by someone else (412 precondition failed to {} with {}); refresh the resource and retry",
+        crate::url::redacted(&.0.response.meta().request.url), .0.response.meta().request.method, .0.sent())]
     PreconditionFailed(Box<Conflict>),
+
+    /// [`Api::update`](crate::Api::update) met a `412`, and the refresh that followed showed
+    /// that the ETag it sent is still the current one: the server rejects this validator
+    /// itself (a weak ETag cannot satisfy `If-Match`, whose comparison is strong), so no retry
+    /// can succeed. The resource holds the server's current version.
+    #[error("the server rejects the etag {} of {} although it is still current (a weak etag never satisfies if-match); update cannot write it conditionally: ask the server for strong etags, or write with follow_mut and a precondition of your own",
+        .0.sent_etag.as_deref().unwrap_or("(none)"), crate::url::redacted(&.0.response.meta().request.url))]
+    EtagRejected(Box<Conflict>),
+
+    /// A write that could not be made conditional was refused and nothing was sent:
+    /// [`Api::update`](crate::Api::update) on a resource the server gives no ETag, or any
+    /// write through a resource without validators when the Api
+    /// [requires preconditions](crate::ApiBuilder::require_preconditions).
+    #[error(
+        "refused to write {url} without a precondition: {reason}; a write without one could overwrite someone else's change (opt in with UpdateOptions::allow_unconditional)"
+    )]
+    Unconditional {
+        /// The resource's URL.
+        url: String,
+        /// Why no precondition could be made.
+        reason: String,
+    },
+
+    /// [`Api::refresh`](crate::Api::refresh) got an answer that is not a representation of
+    /// the resource (a `204`, a `3xx` it could not follow, a body that is not JSON); the
+    /// resource was left as it was.
+    #[error("refresh got {} {} from GET {}, not a json representation; the resource was left as it was", .0.status(), .0.meta().response.reason, crate::url::redacted(&.0.meta().request.url))]
+    NotRepresentation(Box<Resource>),
 
     /// `428 Precondition Required`: the server only accepts conditional writes and the resource
     /// had no ETag to send. GET (or [`refresh`](crate::Api::refresh)) it first.
@@ -232,11 +260,7 @@ impl Error {
     /// # }
     /// ```
     pub fn status(&self) -> Option<u16> {
-        match self {
-            Error::Status(r) | Error::PreconditionRequired(r) => Some(r.status()),
-            Error::PreconditionFailed(c) => Some(c.response.status()),
-            _ => None,
-        }
+        self.response().map(Resource::status)
     }
 
     /// The response behind this error, when there was one.
@@ -252,8 +276,10 @@ impl Error {
     /// ```
     pub fn response(&self) -> Option<&Resource> {
         match self {
-            Error::Status(r) | Error::PreconditionRequired(r) => Some(r),
-            Error::PreconditionFailed(c) => Some(&c.response),
+            Error::Status(r) | Error::PreconditionRequired(r) | Error::NotRepresentation(r) => {
+                Some(r)
+            }
+            Error::PreconditionFailed(c) | Error::EtagRejected(c) => Some(&c.response),
             _ => None,
         }
     }
@@ -284,6 +310,22 @@ impl Error {
         matches!(self, Error::PreconditionFailed(_))
     }
 
+    /// A builder setter's error again, for `url()` called more than once. Setters only meet
+    /// header, parameter and template errors, all plain data.
+    pub(crate) fn builder_copy(&self) -> Error {
+        match self {
+            Error::InvalidHeader { name, message } => Error::InvalidHeader {
+                name: name.clone(),
+                message: message.clone(),
+            },
+            Error::Template { template, message } => Error::Template {
+                template: template.clone(),
+                message: message.clone(),
+            },
+            other => Error::Parameters(other.to_string()),
+        }
+    }
+
     pub(crate) fn header(name: &str, message: impl Into<String>) -> Error {
         Error::InvalidHeader {
             name: name.escape_debug().to_string(),
@@ -292,7 +334,8 @@ impl Error {
     }
 }
 
-/// What a `412 Precondition Failed` carries: the server's answer and the ETag that was sent.
+/// What a `412 Precondition Failed` carries: the server's answer and the precondition that
+/// was sent.
 ///
 /// # Example
 ///
@@ -308,8 +351,23 @@ impl Error {
 pub struct Conflict {
     /// The `412` response.
     pub response: Resource,
-    /// The ETag sent as `If-Match` (`None` when the server answered 412 to a write without one).
+    /// The ETag sent as `If-Match` (`None` when none was sent).
     pub sent_etag: Option<String>,
+    /// The date sent as `If-Unmodified-Since` (`None` when none was sent).
+    pub sent_date: Option<String>,
+    /// The URL written and what the write would have made of the resource, for a merge.
+    pub(crate) intent: Option<(String, crate::write::WriteIntent)>,
+}
+
+impl Conflict {
+    /// The precondition sent, for messages.
+    fn sent(&self) -> String {
+        match (&self.sent_etag, &self.sent_date) {
+            (Some(e), _) => format!("if-match {e}"),
+            (None, Some(d)) => format!("if-unmodified-since {d}"),
+            (None, None) => "no precondition".to_owned(),
+        }
+    }
 }
 
 /// Why no response arrived.

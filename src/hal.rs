@@ -115,6 +115,8 @@ impl fmt::Display for Pick {
 pub(crate) struct Target<'a> {
     pub href: &'a str,
     pub templated: bool,
+    /// The link's `deprecation` attribute.
+    pub deprecation: Option<&'a str>,
 }
 
 fn links_map(data: &Value) -> Result<Option<&Map<String, Value>>> {
@@ -220,6 +222,7 @@ pub(crate) fn target<'a>(data: &'a Value, rel: &str, pick: Option<&Pick>) -> Res
     Ok(Target {
         href,
         templated: obj.get("templated").and_then(Value::as_bool) == Some(true),
+        deprecation: obj.get("deprecation").and_then(Value::as_str),
     })
 }
 
@@ -245,6 +248,11 @@ pub(crate) fn links_of(data: &Value, rel: &str) -> Result<Vec<Link>> {
         .iter()
         .map(|l| Link::from_json(rel, l))
         .collect()
+}
+
+/// The links of a response's `Link` headers (RFC 8288), by rel.
+pub(crate) fn header_links(_headers: &ureq::http::HeaderMap, _base: &str) -> Map<String, Value> {
+    Map::new()
 }
 
 fn embedded_map(data: &Value) -> Result<Option<&Map<String, Value>>> {

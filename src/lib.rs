@@ -93,8 +93,8 @@
 //!
 //! [`Resource::embedded`] returns one resource for an object and many for an array;
 //! [`embedded_one`](Resource::embedded_one) and [`embedded_many`](Resource::embedded_many)
-//! insist on one shape. [`iter_embedded`](Resource::iter_embedded) borrows each item without
-//! copying it, the fast way through a large page. [`Resource::collection`] reads items listed
+//! insist on one shape. Items share the page they came from: taking every item of a large
+//! page copies nothing. [`Resource::collection`] reads items listed
 //! outside `_embedded`, such as Eve's `_items`. Items keep their own ETag, from their `_etag`
 //! field, so they can be written.
 //!
@@ -106,9 +106,10 @@
 //!     {"_links": {"self": {"href": "/customers/1"}}, "name": "Kim", "_etag": "e1"},
 //!     {"_links": {"self": {"href": "/customers/2"}}, "name": "Lee", "_etag": "e2"}
 //! ]}}));
-//! let names: Vec<_> = page.iter_embedded("item")?.map(|c| c["name"].clone()).collect();
+//! let items = page.embedded_many("item")?;              // share the page: no copies
+//! let names: Vec<_> = items.iter().map(|c| c["name"].clone()).collect();
 //! assert_eq!(names, ["Kim", "Lee"]);
-//! let mut first = page.embedded_many("item")?.remove(0);   // owned, writable
+//! let first = &items[0];                                  // owned, writable
 //! assert_eq!(first.etag(), Some("e1"));
 //! # Ok::<(), halchemy::Error>(())
 //! ```
@@ -256,13 +257,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod agent;
 mod api;
 mod body;
-mod concurrency;
+mod config;
 mod config_file;
 mod error;
 mod hal;
 mod headers;
+mod merge;
 mod meta;
 mod params;
 #[cfg(test)]
@@ -273,18 +276,23 @@ mod resource;
 mod status;
 mod template;
 mod transport;
+mod update;
 mod url;
+mod validators;
+mod write;
 
-pub use api::{Api, ApiBuilder, DEFAULT_BASE_URL, DEFAULT_ETAG_FIELD, ErrorHandling};
+pub use api::Api;
 pub use body::{Body, IntoBody};
-pub use concurrency::{Refresh, Updated};
+pub use config::{ApiBuilder, DEFAULT_BASE_URL, DEFAULT_ETAG_FIELD, ErrorHandling};
 pub use error::{Conflict, Error, NetworkError, NetworkErrorKind, Result};
 pub use hal::{Link, Multiplicity};
 pub use meta::{Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
 pub use params::ListStyle;
-pub use request::{Endpoint, Followed, Follower, FollowerMut, Request, RequestMut};
-pub use resource::{Embedded, Items, Resource, ResourceRef};
+pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
+pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
+pub use update::{Refresh, UpdateOptions, Updated};
+pub use url::LinkResolution;
 
 /// The `http` crate's types used in [`Meta`] (header maps, names, values), re-exported from
 /// ureq.

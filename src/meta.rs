@@ -27,16 +27,6 @@ pub struct Meta {
     pub response: ResponseMeta,
     /// The failure, if any: no response, or a 4xx/5xx status (recorded even when not raised).
     pub error: Option<MetaError>,
-    /// The Api's etag field, for resources taken from this response's embedded items.
-    pub(crate) etag_field: Option<std::sync::Arc<str>>,
-}
-
-impl Meta {
-    pub(crate) fn etag_field(&self) -> &str {
-        self.etag_field
-            .as_deref()
-            .unwrap_or(crate::DEFAULT_ETAG_FIELD)
-    }
 }
 
 /// The request as sent: method, final URL (after templates, parameters and redirects), the
@@ -194,39 +184,12 @@ impl fmt::Display for MetaError {
 
 pub(crate) const NO_RESPONSE: &str = "Did not receive a response from the server";
 
-pub(crate) fn is_credential(name: &ureq::http::HeaderName) -> bool {
-    use ureq::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
-    name == AUTHORIZATION || name == COOKIE || name == PROXY_AUTHORIZATION
-}
-
-/// Headers whose values `Debug` hides: the credentials, and cookies a server sets.
-fn is_secret(name: &ureq::http::HeaderName) -> bool {
-    is_credential(name) || name == ureq::http::header::SET_COOKIE
-}
-
-/// `Debug` for a header map that hides credential values.
-pub(crate) struct RedactedHeaders<'a>(pub &'a HeaderMap);
-
-impl fmt::Debug for RedactedHeaders<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut map = f.debug_map();
-        for (name, value) in self.0 {
-            if is_secret(name) {
-                map.entry(&name.as_str(), &"<redacted>");
-            } else {
-                map.entry(&name.as_str(), value);
-            }
-        }
-        map.finish()
-    }
-}
-
 impl fmt::Debug for RequestMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestMeta")
             .field("method", &self.method)
             .field("url", &crate::url::redacted(&self.url))
-            .field("headers", &RedactedHeaders(&self.headers))
+            .field("headers", &crate::headers::Redacted(&self.headers))
             .field("body", &self.body_text())
             .finish()
     }
@@ -237,7 +200,7 @@ impl fmt::Debug for ResponseMeta {
         f.debug_struct("ResponseMeta")
             .field("status", &self.status)
             .field("reason", &self.reason)
-            .field("headers", &RedactedHeaders(&self.headers))
+            .field("headers", &crate::headers::Redacted(&self.headers))
             .field("body", &self.body)
             .finish()
     }

@@ -1,29 +1,29 @@
-//! The request builder: where a request goes (endpoint or link), its template values,
-//! parameters and headers. Nothing here fails early; the first error surfaces from `url()` or
-//! from the call that sends.
+//! The request builder: one generic type for every way a request starts — an endpoint, a link
+//! of a resource, a link of a resource being written — told apart by a typestate marker.
+//! Nothing here fails early; the first error surfaces from `url()` or from the call that sends.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-use ureq::http::{HeaderMap, HeaderValue, Method, header};
+use ureq::http::{HeaderMap, Method};
 
 use crate::api::Api;
-use crate::body::IntoBody;
-use crate::concurrency;
+use crate::body::{Body, IntoBody};
 use crate::error::{Error, Result};
 use crate::hal::{self, Pick};
 use crate::headers;
-use crate::meta::RedactedHeaders;
 use crate::params;
-use crate::resource::{Resource, ResourceRef};
+use crate::resource::Resource;
 use crate::template;
 use crate::transport::{self, Prepared};
 use crate::url;
+use crate::write::{self, Holder};
 
-/// Marks a [`Request`] made by [`Api::using_endpoint`] or [`Api::home`]: it can also `put`,
-/// `patch` and `delete` (without `If-Match`).
+/// Marks a [`Request`] made by [`Api::using_endpoint`] or [`Api::home`]: a URL given by hand.
+/// Its writes carry no precondition (there is no resource to take one from).
 ///
 /// # Example
 ///
@@ -32,24 +32,39 @@ use crate::url;
 /// let request: halchemy::Request<'_, halchemy::Endpoint> = api.home();
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug)]
-pub struct Endpoint(());
+pub struct Endpoint {
+    url: String,
+}
 
-/// Marks a [`Request`] made by [`Api::follow`]: it reads (`get`, `head`, `options`) and
-/// `post`s; writing a followed resource is [`Api::follow_mut`]'s job, so its ETag is kept.
+impl Endpoint {
+    pub(crate) fn new(url: String) -> Self {
+        Endpoint { url }
+    }
+}
+
+/// Marks a [`Request`] that follows the link `rel` of a resource: `Rel<&Resource>` from
+/// [`Api::follow`], `Rel<&mut Resource>` from [`Api::follow_mut`] (whose writes bring the
+/// resource forward).
 ///
 /// # Example
 ///
 /// ```
-/// let api = halchemy::Api::new("http://example.org")?;
-/// let home = halchemy::Resource::from(serde_json::json!({"_links": {"a": {"href": "/a"}}}));
-/// let request: halchemy::Request<'_, halchemy::Followed> = api.follow(&home).to("a");
+/// use halchemy::{Api, Rel, Request, Resource};
+///
+/// let api = Api::new("http://example.org")?;
+/// let mut r = Resource::from(serde_json::json!({"_links": {"self": {"href": "/r"}}}));
+/// let read: Request<'_, Rel<&Resource>> = api.follow(&r).to("self");
+/// let write: Request<'_, Rel<&mut Resource>> = api.follow_mut(&mut r).to("self");
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug)]
-pub struct Followed(());
+pub struct Rel<R> {
+    resource: R,
+    rel: String,
+    pick: Option<Pick>,
+}
 
-/// From [`Api::follow`]: pick the rel to follow with [`to`](Follower::to).
+/// From [`Api::follow`] or [`Api::follow_mut`]: pick the rel to follow with
+/// [`to`](Follower::to).
 ///
 /// # Example
 ///
@@ -59,15 +74,14 @@ pub struct Followed(());
 /// let url = api.follow(&home).to("a").url()?;
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
 #[must_use]
-pub struct Follower<'a> {
+pub struct Follower<'a, R> {
     api: &'a Api,
-    resource: ResourceRef<'a>,
+    resource: R,
 }
 
-impl<'a> Follower<'a> {
-    pub(crate) fn new(api: &'a Api, resource: ResourceRef<'a>) -> Self {
+impl<'a, R: Held> Follower<'a, R> {
+    pub(crate) fn new(api: &'a Api, resource: R) -> Self {
         Follower { api, resource }
     }
 
@@ -82,336 +96,176 @@ impl<'a> Follower<'a> {
     /// assert!(api.follow(&home).to("b").url().unwrap_err().to_string().contains("rels are: a"));
     /// # Ok::<(), halchemy::Error>(())
     /// ```
-    pub fn to(self, rel: impl Into<String>) -> Request<'a, Followed> {
-        Request {
-            api: self.api,
-            source: Source::Link(self.resource, rel.into()),
-            opts: Options::default(),
-            kind: PhantomData,
-        }
+    pub fn to(self, rel: impl Into<String>) -> Request<'a, Rel<R>> {
+        Request::new(
+            self.api,
+            Rel {
+                resource: self.resource,
+                rel: rel.into(),
+                pick: None,
+            },
+        )
     }
 }
 
-/// From [`Api::follow_mut`]: pick the rel with [`to`](FollowerMut::to).
+impl<R: Held> fmt::Debug for Follower<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Follower")
+            .field("resource", sealed::Held::get(&self.resource))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A resource a request can start from: `&Resource` or `&mut Resource`. Sealed.
 ///
 /// # Example
 ///
 /// ```
-/// let api = halchemy::Api::new("http://example.org")?;
-/// let mut r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/r"}}}));
-/// let url = api.follow_mut(&mut r).to("self").url()?;
-/// # Ok::<(), halchemy::Error>(())
+/// fn rel_url<R: halchemy::Held>(request: &halchemy::Request<'_, halchemy::Rel<R>>) -> String {
+///     request.url().unwrap_or_default()
+/// }
 /// ```
-#[derive(Debug)]
-#[must_use]
-pub struct FollowerMut<'a> {
-    api: &'a Api,
-    resource: &'a mut Resource,
-}
+pub trait Held: sealed::Held {}
 
-impl<'a> FollowerMut<'a> {
-    pub(crate) fn new(api: &'a Api, resource: &'a mut Resource) -> Self {
-        FollowerMut { api, resource }
+/// Where a [`Request`] starts: [`Endpoint`] or [`Rel`]. Sealed.
+///
+/// # Example
+///
+/// ```
+/// fn show<T: halchemy::Target>(request: &halchemy::Request<'_, T>) {
+///     println!("{:?}", request.url());
+/// }
+/// ```
+pub trait Target: sealed::Target {}
+
+impl Held for &Resource {}
+impl Held for &mut Resource {}
+impl Target for Endpoint {}
+impl<R: Held> Target for Rel<R> {}
+
+mod sealed {
+    use super::*;
+
+    pub trait Held {
+        fn get(&self) -> &Resource;
+        fn holder(&mut self) -> Holder<'_>;
     }
 
-    /// A request to the link `rel` that writes through the resource.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let api = halchemy::Api::new("http://example.org")?;
-    /// let mut r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/r"}}}));
-    /// assert_eq!(api.follow_mut(&mut r).to("self").url()?, "http://example.org/r");
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn to(self, rel: impl Into<String>) -> RequestMut<'a> {
-        RequestMut {
-            api: self.api,
-            resource: self.resource,
-            rel: rel.into(),
-            opts: Options::default(),
+    impl Held for &Resource {
+        fn get(&self) -> &Resource {
+            self
+        }
+        fn holder(&mut self) -> Holder<'_> {
+            Holder::Shared(self)
+        }
+    }
+
+    impl Held for &mut Resource {
+        fn get(&self) -> &Resource {
+            self
+        }
+        fn holder(&mut self) -> Holder<'_> {
+            Holder::Exclusive(self)
+        }
+    }
+
+    /// Where a request goes before templates, resolution and parameters.
+    pub struct Located<'r> {
+        pub href: &'r str,
+        pub templated: bool,
+        pub resource: Option<&'r Resource>,
+        /// The followed link's `deprecation` attribute, with its rel.
+        pub deprecated: Option<(&'r str, &'r str)>,
+    }
+
+    pub trait Target {
+        fn locate(&self) -> Result<Located<'_>>;
+        fn holder(&mut self) -> Holder<'_>;
+    }
+
+    impl Target for Endpoint {
+        fn locate(&self) -> Result<Located<'_>> {
+            Ok(Located {
+                href: &self.url,
+                templated: false,
+                resource: None,
+                deprecated: None,
+            })
+        }
+        fn holder(&mut self) -> Holder<'_> {
+            Holder::None
+        }
+    }
+
+    impl<R: super::Held> Target for Rel<R> {
+        fn locate(&self) -> Result<Located<'_>> {
+            let resource = self.resource.get();
+            let t = hal::target(resource.data(), &self.rel, self.pick.as_ref())?;
+            Ok(Located {
+                href: t.href,
+                templated: t.templated,
+                resource: Some(resource),
+                deprecated: t.deprecation.map(|d| (self.rel.as_str(), d)),
+            })
+        }
+        fn holder(&mut self) -> Holder<'_> {
+            self.resource.holder()
         }
     }
 }
 
+/// What a request adds to the Api's settings.
 #[derive(Default)]
-pub(crate) struct Options {
-    pick: Option<Pick>,
-    pub(crate) headers: HeaderMap,
+struct Options {
+    headers: HeaderMap,
     parameters: Option<Value>,
     template_values: Option<Value>,
+    /// The call's deadline when it differs from the Api's.
+    timeout: Option<Option<Duration>>,
     /// The first problem a setter met, reported by `url()` or the sending call.
-    deferred: Option<Deferred>,
-}
-
-/// The errors a builder setter can meet (kept as data so `url()` can report them repeatedly).
-#[derive(Debug, Clone)]
-enum Deferred {
-    Header { name: String, message: String },
-    Parameters(String),
+    error: Option<Error>,
 }
 
 impl Options {
-    fn defer(&mut self, d: Deferred) {
-        self.deferred.get_or_insert(d);
-    }
-
-    fn headers<K: AsRef<str>, V: AsRef<str>>(&mut self, h: impl IntoIterator<Item = (K, V)>) {
-        match headers::insert_all(&mut self.headers, h) {
-            Ok(()) => {}
-            Err(Error::InvalidHeader { name, message }) => {
-                self.defer(Deferred::Header { name, message })
-            }
-            Err(other) => self.defer(Deferred::Parameters(other.to_string())),
-        }
+    fn fail(&mut self, e: Error) {
+        self.error.get_or_insert(e);
     }
 
     fn json(&mut self, value: impl Serialize, what: &str) -> Option<Value> {
         match serde_json::to_value(value) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.defer(Deferred::Parameters(format!(
-                    "cannot serialize {what}: {e}"
-                )));
+                self.fail(Error::Parameters(format!("cannot serialize {what}: {e}")));
                 None
             }
         }
     }
 
-    /// The deferred error, if a setter met one.
+    /// The setter's error again (`url()` may be called any number of times).
     fn check(&self) -> Result<()> {
-        match &self.deferred {
+        match &self.error {
             None => Ok(()),
-            Some(Deferred::Header { name, message }) => Err(Error::InvalidHeader {
-                name: name.clone(),
-                message: message.clone(),
-            }),
-            Some(Deferred::Parameters(m)) => Err(Error::Parameters(m.clone())),
+            Some(e) => Err(e.builder_copy()),
         }
     }
 }
 
-impl fmt::Debug for Options {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Options")
-            .field("pick", &self.pick)
-            .field("headers", &RedactedHeaders(&self.headers))
-            .field("parameters", &self.parameters)
-            .field("template_values", &self.template_values)
-            .field("deferred", &self.deferred)
-            .finish()
-    }
-}
-
-enum Source<'a> {
-    Endpoint(String),
-    Link(ResourceRef<'a>, String),
-}
-
-/// The URL a request goes to: the endpoint or the picked link's href, expanded, joined to the
-/// base URL, with the parameters merged into its query.
-pub(crate) fn build_url(
-    api: &Api,
-    data: Option<&Value>,
-    href_or_rel: &str,
-    opts: &Options,
-) -> Result<String> {
-    let (href, templated) = match data {
-        None => (href_or_rel, opts.template_values.is_some()),
-        Some(data) => {
-            let t = hal::target(data, href_or_rel, opts.pick.as_ref())?;
-            (t.href, t.templated || opts.template_values.is_some())
-        }
-    };
-    let settings = api.settings();
-    let mut full = if templated {
-        let expanded =
-            template::expand(href, opts.template_values.as_ref().unwrap_or(&Value::Null))?;
-        url::join(&settings.base_url, &expanded)
-    } else {
-        url::join(&settings.base_url, href)
-    };
-    if let Some(p) = &opts.parameters {
-        params::merge_query(&mut full, &params::to_query(p, settings.list_style)?);
-    }
-    Ok(full)
-}
-
-/// Builds what the transport sends.
-pub(crate) fn prepare(
-    api: &Api,
-    method: Method,
-    url: String,
-    opts: Options,
-    body: Option<crate::Body>,
-) -> Result<Prepared> {
-    let uri = url::to_uri(&url)?;
-    let mut headers = api.settings().headers.clone();
-    let explicit_credentials = opts
-        .headers
-        .keys()
-        .filter(|n| crate::meta::is_credential(n))
-        .cloned()
-        .collect();
-    for (name, value) in opts.headers {
-        if let Some(name) = name {
-            headers.insert(name, value);
-        }
-    }
-    let body = match body {
-        None => None,
-        Some(b) => match b.encode(api.settings().list_style)? {
-            None => None,
-            Some((bytes, content_type)) => {
-                if let Some(ct) = content_type {
-                    headers.insert(header::CONTENT_TYPE, headers::value("Content-Type", &ct)?);
-                }
-                Some(bytes)
-            }
-        },
-    };
-    Ok(Prepared {
-        method,
-        url,
-        uri,
-        headers,
-        explicit_credentials,
-        body,
-    })
-}
-
-/// Sends a request that leaves the resource it came from alone, with the status policy.
-fn dispatch(
-    api: &Api,
-    method: Method,
-    url: String,
-    opts: Options,
-    body: Option<crate::Body>,
-) -> Result<Resource> {
-    let prepared = prepare(api, method, url, opts, body)?;
-    let response = transport::exchange(api, prepared)?;
-    transport::check_status(api, response)
-}
-
-macro_rules! shared_builder_methods {
-    () => {
-        /// Adds headers to this request only, replacing defaults of the same name
-        /// (case-insensitive). An `If-Match` set here wins over the automatic one.
-        ///
-        /// A bad name or value (one holding CR or LF, say) is an [`Error::InvalidHeader`]
-        /// from the sending call; it is never sent.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let request = api.home().with_headers([("Cache-Control", "no-cache")]);
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn with_headers<K: AsRef<str>, V: AsRef<str>>(
-            mut self,
-            headers: impl IntoIterator<Item = (K, V)>,
-        ) -> Self {
-            self.opts.headers(headers);
-            self
-        }
-
-        /// Adds query parameters: a JSON object (or anything serializing to one), merged with
-        /// a query the URL already has. See the crate docs for the encoding rules.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let url = api.using_endpoint("/test?age=50")
-        ///     .with_parameters(serde_json::json!({"name": "John Doe", "tags": ["a", "b"]}))
-        ///     .url()?;
-        /// assert_eq!(url, "http://example.org/test?age=50&name=John+Doe&tags=a&tags=b");
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn with_parameters(mut self, parameters: impl Serialize) -> Self {
-            self.opts.parameters = self.opts.json(parameters, "the parameters");
-            self
-        }
-
-        /// Values for an RFC 6570 templated href: a JSON object (or anything serializing to
-        /// one). Missing values are left out.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let url = api.using_endpoint("/customers/{id}{?fields*}")
-        ///     .with_template_values(serde_json::json!({"id": "A375", "fields": ["name", "email"]}))
-        ///     .url()?;
-        /// assert_eq!(url, "http://example.org/customers/A375?fields=name&fields=email");
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn with_template_values(mut self, values: impl Serialize) -> Self {
-            self.opts.template_values = self.opts.json(values, "the template values");
-            self
-        }
-    };
-}
-
-macro_rules! link_picker_methods {
-    () => {
-        /// Picks the link at `index` of a rel holding an array of links.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
-        ///     {"href": "customers"}, {"href": "orders"}]}}));
-        /// assert_eq!(api.follow(&home).to("child").at(1).url()?, "http://example.org/orders");
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn at(mut self, index: usize) -> Self {
-            self.opts.pick = Some(Pick::At(index));
-            self
-        }
-
-        /// Picks the link whose `name` is `name`.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
-        ///     {"href": "customers", "name": "c"}, {"href": "orders", "name": "o"}]}}));
-        /// assert_eq!(api.follow(&home).to("child").named("o").url()?, "http://example.org/orders");
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn named(mut self, name: impl Into<String>) -> Self {
-            self.opts.pick = Some(Pick::Named(name.into()));
-            self
-        }
-
-        /// Picks the link whose `title` is `title`.
-        ///
-        /// # Example
-        ///
-        /// ```
-        /// let api = halchemy::Api::new("http://example.org")?;
-        /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
-        ///     {"href": "customers", "title": "customers"}, {"href": "orders", "title": "orders"}]}}));
-        /// assert_eq!(api.follow(&home).to("child").titled("customers").url()?,
-        ///            "http://example.org/customers");
-        /// # Ok::<(), halchemy::Error>(())
-        /// ```
-        pub fn titled(mut self, title: impl Into<String>) -> Self {
-            self.opts.pick = Some(Pick::Titled(title.into()));
-            self
-        }
-    };
-}
-
-/// A request being built. Nothing is sent until `get`, `head`, `options`, `post` (and, for
-/// endpoints, `put`, `patch`, `delete`).
+/// A request being built. Nothing is sent until `get`, `head`, `options`, `post`, `put`,
+/// `patch` or `delete`.
+///
+/// One type serves every start, told apart by its marker `T`: [`Endpoint`] (from
+/// [`Api::home`] and [`Api::using_endpoint`]), `Rel<&Resource>` (from [`Api::follow`]) and
+/// `Rel<&mut Resource>` (from [`Api::follow_mut`]). Link arrays can be picked from only on
+/// the `Rel` forms.
 ///
 /// Like reqwest's builder, no setter fails: the first problem (a missing rel, a bad template,
 /// a bad header) is returned by [`url`](Request::url) or by the call that sends.
+///
+/// Writes (`put`, `patch`, `delete`) to the followed resource's own URL carry its
+/// validators: `If-Match` with its ETag (or `If-Unmodified-Since` with its `Last-Modified`).
+/// Through `follow_mut` a success brings its data and validators forward together; any
+/// failure leaves it untouched. A `412` is [`Error::PreconditionFailed`] and a `428`
+/// [`Error::PreconditionRequired`], whatever the request's start.
 ///
 /// # Example
 ///
@@ -430,90 +284,159 @@ macro_rules! link_picker_methods {
 /// # Ok::<(), halchemy::Error>(())
 /// ```
 #[must_use = "a request does nothing until it is sent"]
-pub struct Request<'a, K = Endpoint> {
+pub struct Request<'a, T = Endpoint> {
     api: &'a Api,
-    source: Source<'a>,
+    target: T,
     opts: Options,
-    kind: PhantomData<K>,
 }
 
-impl<'a> Request<'a, Endpoint> {
-    pub(crate) fn endpoint(api: &'a Api, url: String) -> Self {
+impl<'a, T> Request<'a, T> {
+    pub(crate) fn new(api: &'a Api, target: T) -> Self {
         Request {
             api,
-            source: Source::Endpoint(url),
+            target,
             opts: Options::default(),
-            kind: PhantomData,
         }
     }
 
-    /// Sends a PUT (no `If-Match`: use [`Api::follow_mut`] for conditional writes).
+    /// Adds headers to this request only, replacing defaults of the same name
+    /// (case-insensitive). A precondition set here (`If-Match`, `If-None-Match`,
+    /// `If-Unmodified-Since`, `If-Modified-Since`) replaces the automatic one.
     ///
-    /// # Errors
-    ///
-    /// As [`get`](Request::get), plus [`Error::Serialize`] for a body that cannot be serialized.
+    /// A bad name or value (one holding CR or LF, say), or a framing header
+    /// (`Content-Length`, `Transfer-Encoding`), is an [`Error::InvalidHeader`] from the
+    /// sending call; nothing is sent.
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// api.using_endpoint("/settings").put(serde_json::json!({"theme": "dark"}))?;
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.home().with_headers([("Cache-Control", "no-cache")]);
     /// # Ok::<(), halchemy::Error>(())
     /// ```
-    pub fn put(self, body: impl IntoBody) -> Result<Resource> {
-        let body = body.into_body()?;
-        self.send(Method::PUT, Some(body))
+    pub fn with_headers<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        if let Err(e) = headers::insert_all(&mut self.opts.headers, headers) {
+            self.opts.fail(e);
+        }
+        self
     }
 
-    /// Sends a PATCH (no `If-Match`).
-    ///
-    /// # Errors
-    ///
-    /// As [`put`](Request::put).
+    /// Adds query parameters: a JSON object (or anything serializing to one), merged with
+    /// a query the URL already has. See the crate docs for the encoding rules.
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// api.using_endpoint("/settings").patch(serde_json::json!({"theme": "light"}))?;
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let url = api.using_endpoint("/test?age=50")
+    ///     .with_parameters(serde_json::json!({"name": "John Doe", "tags": ["a", "b"]}))
+    ///     .url()?;
+    /// assert_eq!(url, "http://example.org/test?age=50&name=John+Doe&tags=a&tags=b");
     /// # Ok::<(), halchemy::Error>(())
     /// ```
-    pub fn patch(self, body: impl IntoBody) -> Result<Resource> {
-        let body = body.into_body()?;
-        self.send(Method::PATCH, Some(body))
+    pub fn with_parameters(mut self, parameters: impl Serialize) -> Self {
+        self.opts.parameters = self.opts.json(parameters, "the parameters");
+        self
     }
 
-    /// Sends a DELETE (no `If-Match`).
-    ///
-    /// # Errors
-    ///
-    /// As [`get`](Request::get).
+    /// Values for an RFC 6570 templated href: a JSON object (or anything serializing to
+    /// one). Missing values are left out. An endpoint is expanded as a template only when
+    /// values are given.
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// api.using_endpoint("/sessions/42").delete()?;
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let url = api.using_endpoint("/customers/{id}{?fields*}")
+    ///     .with_template_values(serde_json::json!({"id": "A375", "fields": ["name", "email"]}))
+    ///     .url()?;
+    /// assert_eq!(url, "http://example.org/customers/A375?fields=name&fields=email");
     /// # Ok::<(), halchemy::Error>(())
     /// ```
-    pub fn delete(self) -> Result<Resource> {
-        self.send(Method::DELETE, None)
+    pub fn with_template_values(mut self, values: impl Serialize) -> Self {
+        self.opts.template_values = self.opts.json(values, "the template values");
+        self
+    }
+
+    /// The deadline of this call — connection, redirects, retries and body — instead of
+    /// the Api's (`None`: no limit). The connection pool stays shared.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.using_endpoint("/reports/annual").timeout(Some(Duration::from_secs(300)));
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.opts.timeout = Some(timeout);
+        self
     }
 }
 
-impl Request<'_, Followed> {
-    link_picker_methods!();
+impl<R> Request<'_, Rel<R>> {
+    /// Picks the link at `index` of a rel holding an array of links.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
+    ///     {"href": "customers"}, {"href": "orders"}]}}));
+    /// assert_eq!(api.follow(&home).to("child").at(1).url()?, "http://example.org/orders");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn at(mut self, index: usize) -> Self {
+        self.target.pick = Some(Pick::At(index));
+        self
+    }
+
+    /// Picks the link whose `name` is `name`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
+    ///     {"href": "customers", "name": "c"}, {"href": "orders", "name": "o"}]}}));
+    /// assert_eq!(api.follow(&home).to("child").named("o").url()?, "http://example.org/orders");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.target.pick = Some(Pick::Named(name.into()));
+        self
+    }
+
+    /// Picks the link whose `title` is `title`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let home = halchemy::Resource::from(serde_json::json!({"_links": {"child": [
+    ///     {"href": "customers", "title": "customers"}, {"href": "orders", "title": "orders"}]}}));
+    /// assert_eq!(api.follow(&home).to("child").titled("customers").url()?,
+    ///            "http://example.org/customers");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.target.pick = Some(Pick::Titled(title.into()));
+        self
+    }
 }
 
-impl<'a, Kind> Request<'a, Kind> {
-    shared_builder_methods!();
-
+impl<T: Target> Request<'_, T> {
     /// The URL the request would go to.
     ///
     /// # Errors
     ///
-    /// A missing or ambiguous rel, a malformed link, a bad template or bad parameters, or a bad
-    /// header given to `with_headers`.
+    /// A missing or ambiguous rel, a malformed link, a bad template, bad parameters, a URL
+    /// that cannot be requested, or a bad header given to `with_headers`.
     ///
     /// # Example
     ///
@@ -524,13 +447,11 @@ impl<'a, Kind> Request<'a, Kind> {
     /// ```
     pub fn url(&self) -> Result<String> {
         self.opts.check()?;
-        match &self.source {
-            Source::Endpoint(url) => build_url(self.api, None, url, &self.opts),
-            Source::Link(r, rel) => build_url(self.api, Some(r.data()), rel, &self.opts),
-        }
+        let located = self.target.locate()?;
+        build_url(self.api, &located, &self.opts)
     }
 
-    /// Sends a GET.
+    /// Sends a GET. It never changes the resource it followed; [`Api::refresh`] does.
     ///
     /// # Errors
     ///
@@ -583,8 +504,8 @@ impl<'a, Kind> Request<'a, Kind> {
         self.send(Method::OPTIONS, None)
     }
 
-    /// Sends a POST: any `Serialize` value as JSON, or a [`Body`](crate::Body). Never sends
-    /// `If-Match`, never changes the resource it followed.
+    /// Sends a POST: any `Serialize` value as JSON, or a [`Body`]. Never sends a
+    /// precondition, never changes the resource it followed.
     ///
     /// # Errors
     ///
@@ -603,156 +524,17 @@ impl<'a, Kind> Request<'a, Kind> {
         self.send(Method::POST, Some(body))
     }
 
-    fn send(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        let url = self.url()?;
-        dispatch(self.api, method, url, self.opts, body)
-    }
-}
-
-impl<Kind> fmt::Debug for Request<'_, Kind> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Request");
-        match &self.source {
-            Source::Endpoint(u) => d.field("endpoint", &url::redacted(u)),
-            Source::Link(_, rel) => d.field("rel", rel),
-        };
-        d.field("options", &self.opts).finish()
-    }
-}
-
-/// A request bound to a `&mut Resource`, from [`Api::follow_mut`]: `put`, `patch` and `delete`
-/// send `If-Match` with the resource's ETag and keep the ETag up to date.
-///
-/// On success (2xx) the resource's ETag becomes the response's (its `ETag` header, else its
-/// etag field; when it has neither the old one is kept); after a `delete` it is cleared. The
-/// resource's data is left as it was: the returned resource is the server's answer. On any
-/// failure the resource is untouched.
-///
-/// # Example
-///
-/// ```no_run
-/// use halchemy::{Api, Error};
-/// use serde_json::json;
-///
-/// let api = Api::new("http://localhost:2112")?;
-/// let mut customer = api.using_endpoint("/customers/1").get()?;
-/// match api.follow_mut(&mut customer).to("self").patch(json!({"name": "Kim"})) {
-///     Ok(_) => println!("saved; now at {:?}", customer.etag()),
-///     Err(Error::PreconditionFailed(_)) => println!("someone else changed it first"),
-///     Err(e) => return Err(e),
-/// }
-/// # Ok::<(), halchemy::Error>(())
-/// ```
-#[must_use = "a request does nothing until it is sent"]
-pub struct RequestMut<'a> {
-    api: &'a Api,
-    resource: &'a mut Resource,
-    rel: String,
-    opts: Options,
-}
-
-impl<'a> RequestMut<'a> {
-    shared_builder_methods!();
-    link_picker_methods!();
-
-    /// The URL the request would go to.
+    /// Sends a PUT. To the followed resource's own URL it carries the resource's validators,
+    /// and through [`Api::follow_mut`] a success makes the body the resource's data (keeping
+    /// its `_links` and `_embedded` when the body has none) with the server's new validators.
     ///
     /// # Errors
     ///
-    /// As [`Request::url`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let api = halchemy::Api::new("http://example.org")?;
-    /// let mut r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/r"}}}));
-    /// assert_eq!(api.follow_mut(&mut r).to("self").url()?, "http://example.org/r");
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn url(&self) -> Result<String> {
-        self.opts.check()?;
-        build_url(self.api, Some(self.resource.data()), &self.rel, &self.opts)
-    }
-
-    /// Sends a GET (the resource is not changed; see [`Api::refresh`] for that).
-    ///
-    /// # Errors
-    ///
-    /// As [`Request::get`].
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// let mut r = api.home().get()?;
-    /// let again = api.follow_mut(&mut r).to("self").get()?;
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn get(self) -> Result<Resource> {
-        self.read(Method::GET, None)
-    }
-
-    /// Sends a HEAD (the resource is not changed).
-    ///
-    /// # Errors
-    ///
-    /// As [`Request::get`].
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// let mut r = api.home().get()?;
-    /// api.follow_mut(&mut r).to("self").head()?;
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn head(self) -> Result<Resource> {
-        self.read(Method::HEAD, None)
-    }
-
-    /// Sends an OPTIONS (the resource is not changed).
-    ///
-    /// # Errors
-    ///
-    /// As [`Request::get`].
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// let mut r = api.home().get()?;
-    /// api.follow_mut(&mut r).to("self").options()?;
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn options(self) -> Result<Resource> {
-        self.read(Method::OPTIONS, None)
-    }
-
-    /// Sends a POST: never `If-Match`, and the resource is not changed.
-    ///
-    /// # Errors
-    ///
-    /// As [`Request::post`].
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let api = halchemy::Api::new("http://localhost:2112")?;
-    /// let mut customers = api.using_endpoint("/customers").get()?;
-    /// api.follow_mut(&mut customers).to("self").post(serde_json::json!({"name": "Kim"}))?;
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn post(self, body: impl IntoBody) -> Result<Resource> {
-        let body = body.into_body()?;
-        self.read(Method::POST, Some(body))
-    }
-
-    /// Sends a PUT with `If-Match`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::PreconditionFailed`] on 412 and [`Error::PreconditionRequired`] on 428, the
-    /// resource untouched; otherwise as [`Request::post`].
+    /// As [`post`](Request::post), plus [`Error::PreconditionFailed`] on `412` and
+    /// [`Error::PreconditionRequired`] on `428`, the resource untouched, and
+    /// [`Error::Unconditional`] when the Api
+    /// [requires preconditions](crate::ApiBuilder::require_preconditions) and the resource
+    /// has none.
     ///
     /// # Example
     ///
@@ -764,14 +546,17 @@ impl<'a> RequestMut<'a> {
     /// ```
     pub fn put(self, body: impl IntoBody) -> Result<Resource> {
         let body = body.into_body()?;
-        self.write(Method::PUT, Some(body))
+        self.send(Method::PUT, Some(body))
     }
 
-    /// Sends a PATCH with `If-Match`.
+    /// Sends a PATCH. To the followed resource's own URL it carries the resource's
+    /// validators, and through [`Api::follow_mut`] a success applies a JSON object body as a
+    /// merge patch (RFC 7396: `null` removes a field) to the resource's data, with the
+    /// server's new validators.
     ///
     /// # Errors
     ///
-    /// As [`put`](RequestMut::put).
+    /// As [`put`](Request::put).
     ///
     /// # Example
     ///
@@ -779,18 +564,20 @@ impl<'a> RequestMut<'a> {
     /// let api = halchemy::Api::new("http://localhost:2112")?;
     /// let mut r = api.using_endpoint("/customers/1").get()?;
     /// api.follow_mut(&mut r).to("self").patch(serde_json::json!({"name": "Kim"}))?;
+    /// assert_eq!(r["name"], "Kim");
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn patch(self, body: impl IntoBody) -> Result<Resource> {
         let body = body.into_body()?;
-        self.write(Method::PATCH, Some(body))
+        self.send(Method::PATCH, Some(body))
     }
 
-    /// Sends a DELETE with `If-Match`; on success the resource's ETag is cleared.
+    /// Sends a DELETE. To the followed resource's own URL it carries the resource's
+    /// validators; through [`Api::follow_mut`] a success clears them.
     ///
     /// # Errors
     ///
-    /// As [`put`](RequestMut::put).
+    /// As [`put`](Request::put).
     ///
     /// # Example
     ///
@@ -802,40 +589,79 @@ impl<'a> RequestMut<'a> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn delete(self) -> Result<Resource> {
-        self.write(Method::DELETE, None)
+        self.send(Method::DELETE, None)
     }
 
-    fn read(self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        let url = self.url()?;
-        dispatch(self.api, method, url, self.opts, body)
-    }
-
-    fn write(mut self, method: Method, body: Option<crate::Body>) -> Result<Resource> {
-        let url = self.url()?;
-        concurrency::add_preconditions(&mut self.opts.headers, self.resource)?;
-        let sent = self.opts.headers.get(header::IF_MATCH).map(header_text);
-        let prepared = prepare(self.api, method, url, self.opts, body)?;
-        concurrency::conditional_write(self.api, self.resource, prepared, sent)
+    fn send(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
+        self.opts.check()?;
+        let located = self.target.locate()?;
+        let url = build_url(self.api, &located, &self.opts)?;
+        if let Some((rel, deprecation)) = located.deprecated {
+            log::warn!(
+                target: "halchemy",
+                "link `{rel}` is deprecated (see {}); following it to {}",
+                url::redacted(deprecation),
+                url::redacted(&url)
+            );
+        }
+        let timeout = self.opts.timeout.unwrap_or(self.api.config.timeout);
+        let prepared = Prepared::new(self.api, method, url, self.opts.headers, body, timeout)?;
+        if write::is_write(&prepared.method) {
+            write::write(self.api, prepared, self.target.holder())
+        } else {
+            let response = transport::exchange(self.api, prepared)?;
+            transport::check_status(self.api, response)
+        }
     }
 }
 
-impl fmt::Debug for RequestMut<'_> {
+/// The URL a request goes to: the href expanded, resolved and with the parameters merged
+/// into its query.
+fn build_url(api: &Api, located: &sealed::Located<'_>, opts: &Options) -> Result<String> {
+    let config = &api.config;
+    let href = match located.templated || opts.template_values.is_some() {
+        true => Cow::Owned(template::expand(
+            located.href,
+            opts.template_values.as_ref().unwrap_or(&Value::Null),
+        )?),
+        false => Cow::Borrowed(located.href),
+    };
+    let document = located.resource.and_then(Resource::document_url);
+    let mut full = url::resolve(&config.base_url, document, &href, config.link_resolution)?;
+    if let Some(p) = &opts.parameters {
+        params::merge_query(&mut full, &params::to_query(p, config.list_style)?);
+    }
+    Ok(full)
+}
+
+impl<T: fmt::Debug> fmt::Debug for Request<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestMut")
-            .field("rel", &self.rel)
-            .field("etag", &self.resource.etag())
-            .field("options", &self.opts)
+        f.debug_struct("Request")
+            .field("target", &self.target)
+            .field("headers", &headers::Redacted(&self.opts.headers))
+            .field("parameters", &self.opts.parameters)
+            .field("template_values", &self.opts.template_values)
+            .field("timeout", &self.opts.timeout)
+            .field("error", &self.opts.error)
             .finish()
     }
 }
 
-pub(crate) fn header_text(v: &HeaderValue) -> String {
-    String::from_utf8_lossy(v.as_bytes()).into_owned()
+impl<R: Held> fmt::Debug for Rel<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = sealed::Held::get(&self.resource);
+        f.debug_struct("Rel")
+            .field("rel", &self.rel)
+            .field("pick", &self.pick)
+            .field("etag", &r.etag())
+            .finish()
+    }
 }
 
-pub(crate) fn options_with_headers(headers: HeaderMap) -> Options {
-    Options {
-        headers,
-        ..Options::default()
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &url::redacted(&self.url))
+            .finish()
     }
 }

@@ -1,26 +1,43 @@
-//! `Resource`: a document's data, its last-seen ETag and the HTTP details beside it.
+//! `Resource`: a document's data, the validators of its version, and the HTTP exchange it came
+//! from. Items of a page share the page: they are cheap to own and copied only when changed.
 
 use std::fmt;
 use std::ops::Index;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::hal::{self, Link, Multiplicity};
 use crate::meta::Meta;
 use crate::status::StatusCodes;
+use crate::validators::{ETag, Validators};
 
-/// A HAL document (or any JSON) with its last-seen ETag and the HTTP exchange it came from.
+/// A HAL document (or any JSON) with the validators of its version and the HTTP exchange it
+/// came from.
 ///
 /// Data first: index it like a `serde_json::Value` (`resource["name"]`; a missing key is
 /// `Null`, never a panic), print it (`{}` compact, `{:#}` pretty), or deserialize it into your
 /// own type. The HTTP details are in [`meta()`](Resource::meta).
 ///
-/// Resources taken from [`embedded`](Resource::embedded) or
-/// [`collection`](Resource::collection) take their ETag from the etag field (`_etag` unless the
-/// [`Api`](crate::Api) says otherwise) and share the meta of the response they arrived in.
+/// # Invariant
+///
+/// A resource's data and its validators (its [`etag`](Resource::etag) and
+/// [`last_modified`](Resource::last_modified)) always describe the same version. Every call
+/// that changes one changes the other with it: a write through
+/// [`Api::follow_mut`](crate::Api::follow_mut) brings both forward or leaves both as they
+/// were, [`Api::refresh`](crate::Api::refresh) replaces both, and no failure touches either.
+/// (Editing the data by hand with [`data_mut`](Resource::data_mut) keeps the validators: the
+/// next write then fails safe with a conflict if the server moved on.)
+///
+/// # Items
+///
+/// Resources taken from [`embedded`](Resource::embedded), [`embedded_many`](Resource::embedded_many)
+/// or [`collection`](Resource::collection) share the page they came from instead of copying it:
+/// taking every item of a 10,000-item page costs about as much as walking it. An item is
+/// copied out of the page the first time it is changed. Each takes its ETag from its own etag
+/// field (`_etag` unless the [`Api`](crate::Api) says otherwise), so it can be written.
 ///
 /// # Example
 ///
@@ -40,35 +57,89 @@ use crate::status::StatusCodes;
 /// ```
 #[derive(Clone)]
 pub struct Resource {
-    data: Value,
-    etag: Option<String>,
-    last_modified: Option<String>,
+    doc: Arc<Doc>,
+    path: Path,
+    validators: Validators,
     meta: Arc<Meta>,
 }
 
-/// A borrowed view of a resource: one item of a collection or of an embedded array, without
-/// copying it. Anything [`Api::follow`](crate::Api::follow) takes.
-///
-/// # Example
-///
-/// ```
-/// use halchemy::Resource;
-/// use serde_json::json;
-///
-/// let page = Resource::from(json!({"_embedded": {"item": [
-///     {"_links": {"self": {"href": "/1"}}, "n": 1},
-///     {"_links": {"self": {"href": "/2"}}, "n": 2}
-/// ]}}));
-/// let total: i64 = page.iter_embedded("item")?.map(|item| item["n"].as_i64().unwrap()).sum();
-/// assert_eq!(total, 3);
-/// # Ok::<(), halchemy::Error>(())
-/// ```
-#[derive(Clone, Copy)]
-pub struct ResourceRef<'a> {
-    data: &'a Value,
-    etag: Option<&'a str>,
-    last_modified: Option<&'a str>,
-    meta: &'a Arc<Meta>,
+/// A parsed document, shared by the resource read and every item taken from it.
+#[derive(Clone)]
+pub(crate) struct Doc {
+    pub value: Value,
+    /// The field a document's own ETag is read from when it has no `ETag` header.
+    pub etag_field: Arc<str>,
+    /// The document's URL: relative hrefs resolve against it in document mode.
+    pub url: Option<Arc<str>>,
+    /// Whether `url` is the representation's own URL (a GET's final URL, or the
+    /// `Content-Location` of a write's answer), so a write to it carries the validators.
+    pub url_is_own: bool,
+    /// Links from the response's `Link` headers (RFC 8288), for the top level only.
+    pub header_links: Option<Map<String, Value>>,
+}
+
+impl Doc {
+    pub(crate) fn new(value: Value, etag_field: Arc<str>) -> Doc {
+        Doc {
+            value,
+            etag_field,
+            url: None,
+            url_is_own: false,
+            header_links: None,
+        }
+    }
+}
+
+/// Where a resource's data sits inside its document: the top level, or a path to an item.
+#[derive(Clone, Default)]
+struct Path {
+    steps: Option<Arc<[Step]>>,
+    index: Option<usize>,
+}
+
+#[derive(Debug)]
+enum Step {
+    Key(Box<str>),
+    Index(usize),
+}
+
+static NULL: Value = Value::Null;
+
+impl Path {
+    fn is_root(&self) -> bool {
+        self.steps.is_none() && self.index.is_none()
+    }
+
+    fn get<'a>(&self, root: &'a Value) -> &'a Value {
+        let mut v = root;
+        for step in self.steps.iter().flat_map(|s| s.iter()) {
+            v = match step {
+                Step::Key(k) => v.get(&**k),
+                Step::Index(i) => v.get(*i),
+            }
+            .unwrap_or(&NULL);
+        }
+        match self.index {
+            Some(i) => v.get(i).unwrap_or(&NULL),
+            None => v,
+        }
+    }
+
+    /// This path followed by `keys`, shared by every item found under it.
+    fn child(&self, keys: &[&str]) -> Arc<[Step]> {
+        let mut steps = Vec::with_capacity(keys.len() + 3);
+        for s in self.steps.iter().flat_map(|s| s.iter()) {
+            steps.push(match s {
+                Step::Key(k) => Step::Key(k.clone()),
+                Step::Index(i) => Step::Index(*i),
+            });
+        }
+        if let Some(i) = self.index {
+            steps.push(Step::Index(i));
+        }
+        steps.extend(keys.iter().map(|k| Step::Key((*k).into())));
+        steps.into()
+    }
 }
 
 /// What [`Resource::embedded`] found: one resource or many.
@@ -94,222 +165,13 @@ pub enum Embedded {
     Many(Vec<Resource>),
 }
 
-/// Iterator over borrowed items, from [`Resource::iter_embedded`] and
-/// [`Resource::iter_collection`].
-///
-/// # Example
-///
-/// ```
-/// use halchemy::Resource;
-/// use serde_json::json;
-///
-/// let r = Resource::from(json!({"_embedded": {"item": [{"n": 1}, {"n": 2}]}}));
-/// assert_eq!(r.iter_embedded("item")?.len(), 2);
-/// # Ok::<(), halchemy::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct Items<'a> {
-    inner: std::slice::Iter<'a, Value>,
-    meta: &'a Arc<Meta>,
-}
-
-impl<'a> Iterator for Items<'a> {
-    type Item = ResourceRef<'a>;
-
-    fn next(&mut self) -> Option<ResourceRef<'a>> {
-        let meta = self.meta;
-        self.inner.next().map(|data| ResourceRef::item(data, meta))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-impl ExactSizeIterator for Items<'_> {}
-
-impl fmt::Debug for Items<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Items")
-            .field("remaining", &self.len())
-            .finish()
-    }
-}
-
-fn field_etag<'a>(data: &'a Value, meta: &Meta) -> Option<&'a str> {
-    data.get(meta.etag_field()).and_then(Value::as_str)
-}
-
-impl<'a> ResourceRef<'a> {
-    fn item(data: &'a Value, meta: &'a Arc<Meta>) -> Self {
-        ResourceRef {
-            data,
-            etag: field_etag(data, meta),
-            last_modified: None,
-            meta,
-        }
-    }
-
-    /// The JSON data.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"a": {"x": 1}}}));
-    /// let a = r.iter_embedded("a")?.next().unwrap();
-    /// assert_eq!(a.data()["x"], 1);
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn data(&self) -> &'a Value {
-        self.data
-    }
-
-    /// The ETag (for an item: its etag field).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"a": {"_etag": "e1"}}}));
-    /// assert_eq!(r.iter_embedded("a")?.next().unwrap().etag(), Some("e1"));
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn etag(&self) -> Option<&'a str> {
-        self.etag
-    }
-
-    /// The HTTP exchange the item arrived in.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"a": {}}}));
-    /// assert_eq!(r.iter_embedded("a")?.next().unwrap().meta().response.status, 0);
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn meta(&self) -> &'a Meta {
-        self.meta
-    }
-
-    /// The rels of `_links`. See [`Resource::links`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/"}}}));
-    /// assert_eq!(halchemy::ResourceRef::from(&r).links(), ["self"]);
-    /// ```
-    pub fn links(&self) -> Vec<&'a str> {
-        hal::rels(self.data)
-    }
-
-    /// Whether `_links` has `rel`. See [`Resource::has_rel`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/"}}}));
-    /// assert!(halchemy::ResourceRef::from(&r).has_rel("self"));
-    /// ```
-    pub fn has_rel(&self, rel: &str) -> bool {
-        hal::has_rel(self.data, rel)
-    }
-
-    /// The link of `rel`. See [`Resource::link`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Resource::link`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_links": {"self": {"href": "/"}}}));
-    /// assert_eq!(halchemy::ResourceRef::from(&r).link("self")?.href, "/");
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn link(&self, rel: &str) -> Result<Link> {
-        hal::link(self.data, rel)
-    }
-
-    /// Copies the item into an owned [`Resource`], which [`Api::follow_mut`](crate::Api::follow_mut)
-    /// can write through.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"a": {"_etag": "e"}}}));
-    /// let owned = r.iter_embedded("a")?.next().unwrap().to_resource();
-    /// assert_eq!(owned.etag(), Some("e"));
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn to_resource(&self) -> Resource {
-        Resource {
-            data: self.data.clone(),
-            etag: self.etag.map(str::to_owned),
-            last_modified: self.last_modified.map(str::to_owned),
-            meta: Arc::clone(self.meta),
-        }
-    }
-}
-
-impl<'a> From<&'a Resource> for ResourceRef<'a> {
-    fn from(r: &'a Resource) -> Self {
-        ResourceRef {
-            data: &r.data,
-            etag: r.etag.as_deref(),
-            last_modified: r.last_modified.as_deref(),
-            meta: &r.meta,
-        }
-    }
-}
-
-impl<'a> From<&ResourceRef<'a>> for ResourceRef<'a> {
-    /// So `api.follow(&item)` works for a borrowed item as it does for a resource.
-    fn from(r: &ResourceRef<'a>) -> Self {
-        *r
-    }
-}
-
-impl<'a> From<&'a mut Resource> for ResourceRef<'a> {
-    fn from(r: &'a mut Resource) -> Self {
-        ResourceRef::from(&*r)
-    }
-}
-
-impl Index<&str> for ResourceRef<'_> {
-    type Output = Value;
-
-    fn index(&self, key: &str) -> &Value {
-        &self.data[key]
-    }
-}
-
-impl fmt::Display for ResourceRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.data, f)
-    }
-}
-
-impl fmt::Debug for ResourceRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResourceRef")
-            .field("data", self.data)
-            .field("etag", &self.etag)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Resource {
-    pub(crate) fn new(
-        data: Value,
-        etag: Option<String>,
-        last_modified: Option<String>,
-        meta: Meta,
-    ) -> Self {
+    /// A response (or any document) with its validators and meta.
+    pub(crate) fn new(doc: Doc, validators: Validators, meta: Meta) -> Self {
         Resource {
-            data,
-            etag,
-            last_modified,
+            doc: Arc::new(doc),
+            path: Path::default(),
+            validators,
             meta: Arc::new(meta),
         }
     }
@@ -323,23 +185,48 @@ impl Resource {
     /// assert_eq!(r.data()["a"], 1);
     /// ```
     pub fn data(&self) -> &Value {
-        &self.data
+        self.path.get(&self.doc.value)
     }
 
-    /// The JSON data, to edit in hand (the ETag stays as it is).
+    /// The JSON data, to edit in hand. The validators stay as they are, so a later write
+    /// through [`Api::follow_mut`](crate::Api::follow_mut) still names the version that was
+    /// read. An item of a page is copied out of the page here, once.
     ///
     /// # Example
     ///
     /// ```
-    /// let mut r = halchemy::Resource::from(serde_json::json!({"a": 1}));
+    /// let mut r = halchemy::Resource::from(serde_json::json!({"a": 1, "_etag": "v1"}));
     /// r.data_mut()["a"] = 2.into();
+    /// r.data_mut()["_etag"] = "edited".into();
     /// assert_eq!(r["a"], 2);
+    /// assert_eq!(r.etag(), Some("v1"));
     /// ```
     pub fn data_mut(&mut self) -> &mut Value {
-        &mut self.data
+        self.validators.etag = self
+            .validators
+            .etag
+            .pinned(self.data(), &self.doc.etag_field);
+        self.own_document();
+        &mut Arc::make_mut(&mut self.doc).value
     }
 
-    /// Takes the JSON data out.
+    /// Makes the data this resource's own: an item is copied out of its page.
+    fn own_document(&mut self) {
+        if self.path.is_root() {
+            return;
+        }
+        let value = self.data().clone();
+        self.doc = Arc::new(Doc {
+            value,
+            etag_field: Arc::clone(&self.doc.etag_field),
+            url: self.doc.url.clone(),
+            url_is_own: false,
+            header_links: None,
+        });
+        self.path = Path::default();
+    }
+
+    /// Takes the JSON data out (copied when it is shared with other items of a page).
     ///
     /// # Example
     ///
@@ -348,7 +235,13 @@ impl Resource {
     /// assert_eq!(r.into_data(), serde_json::json!([1, 2]));
     /// ```
     pub fn into_data(self) -> Value {
-        self.data
+        if !self.path.is_root() {
+            return self.data().clone();
+        }
+        match Arc::try_unwrap(self.doc) {
+            Ok(doc) => doc.value,
+            Err(shared) => shared.value.clone(),
+        }
     }
 
     /// Deserializes the data into your own type.
@@ -369,11 +262,13 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(&self.data).map_err(Error::Deserialize)
+        T::deserialize(self.data()).map_err(Error::Deserialize)
     }
 
-    /// The ETag this resource was last seen with: the response's `ETag` header (verbatim,
-    /// quotes and `W/` kept), else the body's etag field, else `None`.
+    /// The ETag of the version this resource holds: the response's `ETag` header (verbatim,
+    /// quotes and `W/` kept), else the body's etag field, else `None`. An ETag holding bytes
+    /// that are not UTF-8 (obs-text) shows them as U+FFFD here; halchemy still sends the
+    /// exact bytes.
     ///
     /// # Example
     ///
@@ -382,11 +277,11 @@ impl Resource {
     /// assert_eq!(r.etag(), Some("v1"));
     /// ```
     pub fn etag(&self) -> Option<&str> {
-        self.etag.as_deref()
+        self.validators.etag.text(self.data(), &self.doc.etag_field)
     }
 
-    /// The response's `Last-Modified` header, sent as `If-Unmodified-Since` on writes when the
-    /// resource has no ETag.
+    /// The response's `Last-Modified` header. Writes send it as `If-Unmodified-Since` when
+    /// the resource has no ETag.
     ///
     /// # Example
     ///
@@ -395,7 +290,10 @@ impl Resource {
     /// assert_eq!(r.last_modified(), None);
     /// ```
     pub fn last_modified(&self) -> Option<&str> {
-        self.last_modified.as_deref()
+        self.validators
+            .last_modified
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
     }
 
     /// The HTTP exchange: the request as sent, the response, the error if any.
@@ -433,7 +331,7 @@ impl Resource {
     /// assert!(r.links().contains(&"orders"));
     /// ```
     pub fn links(&self) -> Vec<&str> {
-        hal::rels(&self.data)
+        hal::rels(self.data())
     }
 
     /// Whether `_links` has `rel`.
@@ -445,7 +343,7 @@ impl Resource {
     /// assert!(r.has_rel("self") && !r.has_rel("next"));
     /// ```
     pub fn has_rel(&self, rel: &str) -> bool {
-        hal::has_rel(&self.data, rel)
+        hal::has_rel(self.data(), rel)
     }
 
     /// The link of `rel`, with every HAL attribute.
@@ -464,7 +362,7 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn link(&self, rel: &str) -> Result<Link> {
-        hal::link(&self.data, rel)
+        hal::link(self.data(), rel)
     }
 
     /// Every link of `rel`: one for a single link, all of them for a link array.
@@ -483,7 +381,7 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn links_of(&self, rel: &str) -> Result<Vec<Link>> {
-        hal::links_of(&self.data, rel)
+        hal::links_of(self.data(), rel)
     }
 
     /// The rels of `_embedded`.
@@ -495,7 +393,7 @@ impl Resource {
     /// assert_eq!(r.embedded_rels(), ["item"]);
     /// ```
     pub fn embedded_rels(&self) -> Vec<&str> {
-        hal::embedded_rels(&self.data)
+        hal::embedded_rels(self.data())
     }
 
     /// Whether `_embedded` has `rel`.
@@ -513,8 +411,6 @@ impl Resource {
     /// The embedded resource(s) of `rel`: [`Embedded::One`] for an object,
     /// [`Embedded::Many`] for an array. With `Some(expect)`, the other shape is an error.
     ///
-    /// Each resource is a copy; [`iter_embedded`](Resource::iter_embedded) borrows instead.
-    ///
     /// # Errors
     ///
     /// [`Error::EmbeddedNotFound`], [`Error::EmbeddedTypeMismatch`], and
@@ -531,11 +427,12 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn embedded(&self, rel: &str, expect: Option<Multiplicity>) -> Result<Embedded> {
-        let (items, found) = hal::embedded(&self.data, rel, expect)?;
-        let mut owned = self.items(items).map(|i| i.to_resource());
+        let (items, found) = hal::embedded(self.data(), rel, expect)?;
         Ok(match found {
-            Multiplicity::One => Embedded::One(owned.next().unwrap_or_default()),
-            Multiplicity::Many => Embedded::Many(owned.collect()),
+            Multiplicity::One => {
+                Embedded::One(self.item(self.path.child(&["_embedded", rel]), None))
+            }
+            Multiplicity::Many => Embedded::Many(self.items(&["_embedded", rel], items.len())),
         })
     }
 
@@ -553,17 +450,12 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn embedded_one(&self, rel: &str) -> Result<Resource> {
-        let (items, _) = hal::embedded(&self.data, rel, Some(Multiplicity::One))?;
-        Ok(self
-            .items(items)
-            .map(|i| i.to_resource())
-            .next()
-            .unwrap_or_default())
+        hal::embedded(self.data(), rel, Some(Multiplicity::One))?;
+        Ok(self.item(self.path.child(&["_embedded", rel]), None))
     }
 
-    /// The embedded resources of `rel` (an array), each a copy. To iterate a large page use
-    /// [`iter_embedded`](Resource::iter_embedded) (borrows) or
-    /// [`into_embedded_many`](Resource::into_embedded_many) (moves); both copy nothing.
+    /// The embedded resources of `rel` (an array). The items share this page instead of
+    /// copying it (see [Items](Resource#items)).
     ///
     /// # Errors
     ///
@@ -572,104 +464,22 @@ impl Resource {
     /// # Example
     ///
     /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"item": [{}, {}]}}));
-    /// assert_eq!(r.embedded_many("item")?.len(), 2);
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn embedded_many(&self, rel: &str) -> Result<Vec<Resource>> {
-        Ok(self
-            .iter_embedded_expect(rel, Some(Multiplicity::Many))?
-            .map(|i| i.to_resource())
-            .collect())
-    }
-
-    /// Takes the embedded resources of `rel` out of this page without copying them: each
-    /// item's JSON is moved into its own [`Resource`] (with its own ETag from the etag field).
-    /// The cheap way to own every item of a large page.
-    ///
-    /// # Errors
-    ///
-    /// As [`embedded_many`](Resource::embedded_many).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let page = halchemy::Resource::from(serde_json::json!({"_embedded": {"item": [
+    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"item": [
     ///     {"_etag": "a", "n": 1}, {"_etag": "b", "n": 2}]}}));
-    /// let items = page.into_embedded_many("item")?;
+    /// let items = r.embedded_many("item")?;
+    /// assert_eq!(items.len(), 2);
     /// assert_eq!(items[1].etag(), Some("b"));
     /// # Ok::<(), halchemy::Error>(())
     /// ```
-    pub fn into_embedded_many(mut self, rel: &str) -> Result<Vec<Resource>> {
-        hal::embedded(&self.data, rel, Some(Multiplicity::Many))?;
-        let items = self.data["_embedded"][rel].take();
-        Ok(self.take_items(items))
+    pub fn embedded_many(&self, rel: &str) -> Result<Vec<Resource>> {
+        let (items, _) = hal::embedded(self.data(), rel, Some(Multiplicity::Many))?;
+        Ok(self.items(&["_embedded", rel], items.len()))
     }
 
-    /// Takes the elements of the collection at `field` out of this page without copying them.
-    ///
-    /// # Errors
-    ///
-    /// As [`collection`](Resource::collection).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let page = halchemy::Resource::from(serde_json::json!({"_items": [
-    ///     {"_links": {"self": {"href": "customers/1"}}, "_etag": "e1"}]}));
-    /// let items = page.into_collection("_items")?;
-    /// assert_eq!(items[0].etag(), Some("e1"));
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn into_collection(mut self, field: &str) -> Result<Vec<Resource>> {
-        hal::collection(&self.data, field)?;
-        let items = self.data[field].take();
-        Ok(self.take_items(items))
-    }
-
-    fn take_items(&self, items: Value) -> Vec<Resource> {
-        let Value::Array(items) = items else {
-            return Vec::new();
-        };
-        items
-            .into_iter()
-            .map(|data| Resource {
-                etag: field_etag(&data, &self.meta).map(str::to_owned),
-                data,
-                last_modified: None,
-                meta: Arc::clone(&self.meta),
-            })
-            .collect()
-    }
-
-    /// Borrows each embedded resource of `rel` (one for an object, each element for an array)
-    /// without copying: the fast way through a large page.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::EmbeddedNotFound`] and [`Error::MalformedHal`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let r = halchemy::Resource::from(serde_json::json!({"_embedded": {"item": [{"n": 1}, {"n": 2}]}}));
-    /// let ns: Vec<_> = r.iter_embedded("item")?.map(|i| i["n"].clone()).collect();
-    /// assert_eq!(ns, [1, 2]);
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn iter_embedded(&self, rel: &str) -> Result<Items<'_>> {
-        self.iter_embedded_expect(rel, None)
-    }
-
-    fn iter_embedded_expect(&self, rel: &str, expect: Option<Multiplicity>) -> Result<Items<'_>> {
-        let (items, _) = hal::embedded(&self.data, rel, expect)?;
-        Ok(self.items(items))
-    }
-
-    /// Each element of the array at `field` as a resource (a copy), for collections that list
-    /// items outside `_embedded`, such as Eve's `_items`. Every element must be well-formed HAL
-    /// (`_links` an object with a `self` link holding a string `href`; `_embedded`, if present,
-    /// an object).
+    /// Each element of the array at `field` as a resource, for collections that list items
+    /// outside `_embedded`, such as Eve's `_items`. Every element must be well-formed HAL
+    /// (`_links` an object with one `self` link holding a string `href`; `_embedded`, if
+    /// present, an object). The items share this page (see [Items](Resource#items)).
     ///
     /// # Errors
     ///
@@ -686,34 +496,30 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn collection(&self, field: &str) -> Result<Vec<Resource>> {
-        Ok(self
-            .iter_collection(field)?
-            .map(|i| i.to_resource())
-            .collect())
+        let items = hal::collection(self.data(), field)?;
+        Ok(self.items(&[field], items.len()))
     }
 
-    /// Borrows each element of the collection at `field` without copying.
-    ///
-    /// # Errors
-    ///
-    /// As [`collection`](Resource::collection).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let page = halchemy::Resource::from(serde_json::json!({"_items": [
-    ///     {"_links": {"self": {"href": "customers/1"}}}]}));
-    /// assert_eq!(page.iter_collection("_items")?.count(), 1);
-    /// # Ok::<(), halchemy::Error>(())
-    /// ```
-    pub fn iter_collection(&self, field: &str) -> Result<Items<'_>> {
-        Ok(self.items(hal::collection(&self.data, field)?))
+    /// The items at `keys` under this resource, `len` of them, sharing the document.
+    fn items(&self, keys: &[&str], len: usize) -> Vec<Resource> {
+        let steps = self.path.child(keys);
+        (0..len)
+            .map(|i| self.item(Arc::clone(&steps), Some(i)))
+            .collect()
     }
 
-    fn items<'a>(&'a self, items: &'a [Value]) -> Items<'a> {
-        Items {
-            inner: items.iter(),
-            meta: &self.meta,
+    fn item(&self, steps: Arc<[Step]>, index: Option<usize>) -> Resource {
+        Resource {
+            doc: Arc::clone(&self.doc),
+            path: Path {
+                steps: Some(steps),
+                index,
+            },
+            validators: Validators {
+                etag: ETag::Field,
+                last_modified: None,
+            },
+            meta: Arc::clone(&self.meta),
         }
     }
 
@@ -763,12 +569,48 @@ impl Resource {
         }
     }
 
-    pub(crate) fn set_etag(&mut self, etag: Option<String>) {
-        self.etag = etag;
+    // ------------------------------------------------------------ crate-internal
+
+    pub(crate) fn validators(&self) -> &Validators {
+        &self.validators
     }
 
-    pub(crate) fn set_last_modified(&mut self, last_modified: Option<String>) {
-        self.last_modified = last_modified;
+    /// The field this resource's ETag is read from when no header gave one.
+    pub(crate) fn etag_field(&self) -> &str {
+        &self.doc.etag_field
+    }
+
+    /// Whether the resource has any validator.
+    pub(crate) fn has_validators(&self) -> bool {
+        self.etag().is_some() || self.validators.last_modified.is_some()
+    }
+
+    /// The URL relative hrefs resolve against in document mode.
+    pub(crate) fn document_url(&self) -> Option<&str> {
+        self.doc.url.as_deref()
+    }
+
+    /// The URL this representation was read from, when it counts as its own (top level only).
+    pub(crate) fn read_url(&self) -> Option<&str> {
+        match self.path.is_root() && self.doc.url_is_own {
+            true => self.doc.url.as_deref(),
+            false => None,
+        }
+    }
+
+    /// Sets new data and validators together, keeping this resource's URL; the meta becomes
+    /// `meta`.
+    pub(crate) fn advance(&mut self, data: Value, validators: Validators, meta: Arc<Meta>) {
+        self.own_document();
+        let doc = Arc::make_mut(&mut self.doc);
+        doc.value = data;
+        self.validators = validators;
+        self.meta = meta;
+    }
+
+    /// Forgets the validators (after a successful DELETE of the resource).
+    pub(crate) fn clear_validators(&mut self) {
+        self.validators = Validators::default();
     }
 
     pub(crate) fn set_meta(&mut self, meta: Arc<Meta>) {
@@ -777,10 +619,6 @@ impl Resource {
 
     pub(crate) fn meta_arc(&self) -> &Arc<Meta> {
         &self.meta
-    }
-
-    pub(crate) fn set_data(&mut self, data: Value) {
-        self.data = data;
     }
 }
 
@@ -791,16 +629,15 @@ impl Default for Resource {
 }
 
 impl From<Value> for Resource {
-    /// A document held in hand; its ETag comes from its `_etag` field.
+    /// A document held in hand; its ETag comes from its `_etag` field. Relative hrefs resolve
+    /// against the base URL, in either resolution mode.
     fn from(data: Value) -> Self {
-        let etag = data
-            .get(crate::DEFAULT_ETAG_FIELD)
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let field: Arc<str> = Arc::from(crate::DEFAULT_ETAG_FIELD);
+        let validators = Validators::of_document(&data, &field);
         Resource {
-            data,
-            etag,
-            last_modified: None,
+            doc: Arc::new(Doc::new(data, field)),
+            path: Path::default(),
+            validators,
             meta: Arc::default(),
         }
     }
@@ -811,7 +648,7 @@ impl Index<&str> for Resource {
 
     /// `resource["key"]`: the field, or `Null` when it is missing or the data is not an object.
     fn index(&self, key: &str) -> &Value {
-        &self.data[key]
+        &self.data()[key]
     }
 }
 
@@ -820,23 +657,23 @@ impl Index<usize> for Resource {
 
     /// `resource[0]`: the element, or `Null` when it is missing or the data is not an array.
     fn index(&self, i: usize) -> &Value {
-        &self.data[i]
+        &self.data()[i]
     }
 }
 
 impl fmt::Display for Resource {
     /// The data as JSON: compact with `{}`, pretty with `{:#}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.data, f)
+        fmt::Display::fmt(self.data(), f)
     }
 }
 
 impl fmt::Debug for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resource")
-            .field("data", &self.data)
-            .field("etag", &self.etag)
-            .field("last_modified", &self.last_modified)
+            .field("data", self.data())
+            .field("etag", &self.etag())
+            .field("last_modified", &self.last_modified())
             .field("meta", &self.meta)
             .finish()
     }
@@ -845,7 +682,7 @@ impl fmt::Debug for Resource {
 impl serde::Serialize for Resource {
     /// Serializes the data.
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        self.data.serialize(s)
+        self.data().serialize(s)
     }
 }
 
@@ -895,5 +732,34 @@ mod tests {
             Resource::from(json!({"_embedded": {"s": "x"}})).embedded("s", None),
             Err(Error::EmbeddedTypeMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn items_share_the_page_until_changed() {
+        let page = Resource::from(json!({"_embedded": {"item": [
+            {"n": 1, "_etag": "a", "_embedded": {"sub": [{"m": 7}]}},
+            {"n": 2, "_etag": "b"}
+        ]}}));
+        let mut items = page.embedded_many("item").unwrap();
+        assert!(Arc::ptr_eq(&items[0].doc, &page.doc), "no copy");
+        let nested = items[0].embedded_many("sub").unwrap();
+        assert_eq!(nested[0]["m"], 7);
+        items[1].data_mut()["n"] = 20.into();
+        items[1].data_mut()["_etag"] = "edited".into();
+        assert_eq!(items[1]["n"], 20);
+        assert_eq!(
+            items[1].etag(),
+            Some("b"),
+            "editing by hand keeps the validator"
+        );
+        assert_eq!(
+            page["_embedded"]["item"][1]["n"], 2,
+            "the page is untouched"
+        );
+        assert_eq!(items[0].clone().into_data()["n"], 1);
+        let c = Resource::from(json!({"_items": [
+            {"_links": {"self": {"href": "/1"}}, "_etag": "e1"}
+        ]}));
+        assert_eq!(c.collection("_items").unwrap()[0].etag(), Some("e1"));
     }
 }

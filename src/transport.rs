@@ -1,21 +1,91 @@
-//! One HTTP exchange over the shared agent: redirects, credentials, body limit, and the
-//! response turned into a `Resource`.
+//! One HTTP exchange over the shared agent: one deadline for the whole call, redirects,
+//! credentials per hop, the body limit, and the response turned into a `Resource`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use ureq::http::{self, HeaderMap, HeaderName, Method, StatusCode, Uri, header};
 
 use crate::api::Api;
+use crate::body::Body;
 use crate::error::{Error, NetworkError, Result};
+use crate::headers;
 use crate::meta::{self, Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
-use crate::resource::Resource;
+use crate::resource::{Doc, Resource};
 use crate::url::{self, Origin};
+use crate::validators::Validators;
 
 const MAX_REDIRECTS: u32 = 10;
 /// How often a safe request is sent again after its connection turned out to be closed.
 const MAX_STALE_RETRIES: u32 = 2;
+
+/// The preconditions a request can carry; none survives a redirect that turns it into a GET.
+const PRECONDITIONS: [HeaderName; 5] = [
+    header::IF_MATCH,
+    header::IF_NONE_MATCH,
+    header::IF_UNMODIFIED_SINCE,
+    header::IF_MODIFIED_SINCE,
+    header::IF_RANGE,
+];
+
+/// A request ready to go.
+pub(crate) struct Prepared {
+    pub method: Method,
+    pub url: String,
+    pub uri: Uri,
+    /// Defaults merged with the request's own headers.
+    pub headers: HeaderMap,
+    /// Credential headers the request set itself (not defaults).
+    pub explicit_credentials: Vec<HeaderName>,
+    pub body: Option<Vec<u8>>,
+    /// The whole call's time limit.
+    pub timeout: Option<Duration>,
+}
+
+impl Prepared {
+    /// The Api's headers with the request's over them, and the body encoded (its content
+    /// type replacing the default one).
+    pub(crate) fn new(
+        api: &Api,
+        method: Method,
+        url: String,
+        own_headers: HeaderMap,
+        body: Option<Body>,
+        timeout: Option<Duration>,
+    ) -> Result<Prepared> {
+        let uri = url::to_uri(&url)?;
+        let mut headers = api.config.headers.clone();
+        let explicit_credentials = own_headers
+            .keys()
+            .filter(|n| headers::is_credential(n))
+            .cloned()
+            .collect();
+        for (name, value) in own_headers {
+            if let Some(name) = name {
+                headers.insert(name, value);
+            }
+        }
+        let body = match body.map(|b| b.encode(api.config.list_style)).transpose()? {
+            Some(Some((bytes, content_type))) => {
+                if let Some(ct) = content_type {
+                    headers.insert(header::CONTENT_TYPE, headers::value("Content-Type", &ct)?);
+                }
+                Some(bytes)
+            }
+            _ => None,
+        };
+        Ok(Prepared {
+            method,
+            url,
+            uri,
+            headers,
+            explicit_credentials,
+            body,
+            timeout,
+        })
+    }
+}
 
 /// A pooled keep-alive connection the server closed meanwhile fails a request with a reset or
 /// an early end before any response. GET, HEAD and OPTIONS change nothing on the server, so they
@@ -32,18 +102,6 @@ fn is_stale_connection(method: &Method, e: &ureq::Error) -> bool {
         ))
 }
 
-/// A request ready to go.
-pub(crate) struct Prepared {
-    pub method: Method,
-    pub url: String,
-    pub uri: Uri,
-    /// Defaults merged with the request's own headers.
-    pub headers: HeaderMap,
-    /// Credential headers the request set itself (not defaults).
-    pub explicit_credentials: Vec<HeaderName>,
-    pub body: Option<Vec<u8>>,
-}
-
 /// Sends the request, following redirects, and returns the response as a resource, whatever
 /// its status. A network failure is `Err(Error::Network)` when `raise_on_network_error` is on,
 /// else a resource with status 0.
@@ -51,7 +109,7 @@ pub(crate) fn exchange(api: &Api, prepared: Prepared) -> Result<Resource> {
     exchange_with(
         api,
         prepared,
-        api.settings().error_handling.raise_on_network_error,
+        api.config.error_handling.raise_on_network_error,
     )
 }
 
@@ -61,15 +119,19 @@ pub(crate) fn exchange_raising(api: &Api, prepared: Prepared) -> Result<Resource
 }
 
 fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<Resource> {
-    let settings = api.settings();
+    let config = &api.config;
     let started = Instant::now();
+    let deadline = prepared.timeout.and_then(|t| started.checked_add(t));
+    // The agent's own timeout is the Api's; only a call that needs another sets its own.
+    let mut agent_timeout_fits = prepared.timeout == config.timeout;
     let Prepared {
         mut method,
         mut url,
         mut uri,
-        headers: all_headers,
+        headers: mut all_headers,
         explicit_credentials,
         mut body,
+        ..
     } = prepared;
     // Only needed (and only computed) when the request set credentials itself.
     let first_origin = match explicit_credentials.is_empty() {
@@ -83,16 +145,32 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             &all_headers,
             &explicit_credentials,
             &uri,
-            settings.base_origin.as_ref(),
+            Some(&config.base_origin),
             first_origin.as_ref(),
         );
         let headers = filtered.as_ref().unwrap_or(&all_headers);
-        let result = match &body {
-            Some(bytes) => api
-                .agent()
-                .run(request(&method, &uri, headers, bytes.as_slice())),
-            None => api.agent().run(request(&method, &uri, headers, ())),
+        let remaining = match deadline {
+            None => None,
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => {
+                    let e = ureq::Error::Timeout(ureq::Timeout::Global);
+                    let headers = filtered.unwrap_or(all_headers);
+                    return no_response(api, method, url, headers, body, e, raise_network, started);
+                }
+            },
         };
+        let timeout = (!agent_timeout_fits).then_some(remaining);
+        let result = match &body {
+            Some(bytes) => run(
+                api,
+                request(&method, &uri, headers, bytes.as_slice()),
+                timeout,
+            ),
+            None => run(api, request(&method, &uri, headers, ()), timeout),
+        };
+        // Every later hop has less time left than the agent's timeout.
+        agent_timeout_fits = false;
         let response = match result {
             Ok(r) => r,
             Err(e) if stale_retries < MAX_STALE_RETRIES && is_stale_connection(&method, &e) => {
@@ -118,9 +196,9 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             let _ = response
                 .into_body()
                 .with_config()
-                .limit(settings.body_limit)
+                .limit(config.body_limit)
                 .read_to_vec();
-            let next = url::resolve(&url, &location)?;
+            let next = url::resolve_location(&url, &location)?;
             log::debug!(
                 target: "halchemy",
                 "{method} {} -> {} redirect to {}",
@@ -134,15 +212,20 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 || (method == Method::POST
                     && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND));
             if becomes_get && method != Method::HEAD {
+                // The write is done: what follows is a plain read of the result, with no body
+                // and no precondition (a stale If-Match there would fail a write that worked).
                 method = Method::GET;
                 body = None;
+                for name in &PRECONDITIONS {
+                    all_headers.remove(name);
+                }
             }
             continue;
         }
         let (parts, mut response_body) = response.into_parts();
         let bytes = match response_body
             .with_config()
-            .limit(settings.body_limit)
+            .limit(config.body_limit)
             .read_to_vec()
         {
             Ok(b) => b,
@@ -165,39 +248,93 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             status.as_u16(),
             started.elapsed()
         );
-        let (data, kept_body) = parse_body(bytes);
-        let etag = response_etag(&parts.headers, &data, &settings.etag_field);
-        let last_modified = text_header(&parts.headers, header::LAST_MODIFIED);
-        let code = status.as_u16();
-        let reason = status.canonical_reason().unwrap_or("").to_owned();
-        let error = (code >= 400).then(|| MetaError::Status {
-            status: code,
-            reason: reason.clone(),
-        });
-        let meta = Meta {
-            request: RequestMeta {
-                method: method.to_string(),
-                url,
-                headers: filtered.unwrap_or(all_headers),
-                body,
-            },
-            response: ResponseMeta {
-                status: code,
-                reason,
-                headers: parts.headers,
-                body: kept_body,
-            },
-            error,
-            etag_field: Some(Arc::clone(&settings.etag_field)),
+        let request = RequestMeta {
+            method: method.to_string(),
+            url,
+            headers: filtered.unwrap_or(all_headers),
+            body,
         };
-        return Ok(Resource::new(data, etag, last_modified, meta));
+        return Ok(response_resource(api, request, parts, bytes));
     }
+}
+
+/// Runs one hop, with the time left of the call when the agent's own timeout does not fit.
+fn run<B: ureq::AsSendBody>(
+    api: &Api,
+    request: http::Request<B>,
+    timeout: Option<Option<Duration>>,
+) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+    match timeout {
+        None => api.agent.run(request),
+        Some(t) => {
+            let request = api
+                .agent
+                .configure_request(request)
+                .timeout_global(t)
+                .build();
+            api.agent.run(request)
+        }
+    }
+}
+
+/// The response as a resource: its JSON as data, its validators, its URL.
+fn response_resource(
+    api: &Api,
+    request: RequestMeta,
+    parts: http::response::Parts,
+    bytes: Vec<u8>,
+) -> Resource {
+    let config = &api.config;
+    let (data, kept_body) = parse_body(bytes);
+    let validators = Validators::of_response(&parts.headers, &data, &config.etag_field);
+    let status = parts.status;
+    let code = status.as_u16();
+    // A GET's answer is the representation of the URL read; a write's answer is one only
+    // when it says where it came from (Content-Location).
+    let content_location = parts
+        .headers
+        .get(header::CONTENT_LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|cl| url::resolve_location(&request.url, cl).ok());
+    let read = request.method == "GET" && (status.is_success() || code == 304);
+    let (doc_url, url_is_own) = match content_location {
+        Some(cl) => (cl, status.is_success()),
+        None => (request.url.clone(), read),
+    };
+    let header_links = parts
+        .headers
+        .contains_key(header::LINK)
+        .then(|| crate::hal::header_links(&parts.headers, &doc_url))
+        .filter(|links| !links.is_empty());
+    let doc = Doc {
+        value: data,
+        etag_field: Arc::clone(&config.etag_field),
+        url: Some(Arc::from(doc_url)),
+        url_is_own,
+        header_links,
+    };
+    let reason = status.canonical_reason().unwrap_or("").to_owned();
+    let error = (code >= 400).then(|| MetaError::Status {
+        status: code,
+        reason: reason.clone(),
+    });
+    let meta = Meta {
+        request,
+        response: ResponseMeta {
+            status: code,
+            reason,
+            headers: parts.headers,
+            body: kept_body,
+        },
+        error,
+    };
+    Resource::new(doc, validators, meta)
 }
 
 /// Raises statuses in the `raise_on_status_codes` set (status 0 is not a status).
 pub(crate) fn check_status(api: &Api, response: Resource) -> Result<Resource> {
     let status = response.status();
-    match &api.settings().error_handling.raise_on_status_codes {
+    match &api.config.error_handling.raise_on_status_codes {
         Some(codes) if status != 0 && codes.contains(status) => {
             Err(Error::Status(Box::new(response)))
         }
@@ -243,22 +380,12 @@ fn hop_headers(
 
 fn redirect_location(status: StatusCode, headers: &HeaderMap) -> Option<String> {
     match status.as_u16() {
-        301 | 302 | 303 | 307 | 308 => text_header(headers, header::LOCATION),
+        301 | 302 | 303 | 307 | 308 => headers
+            .get(header::LOCATION)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(str::to_owned),
         _ => None,
     }
-}
-
-fn text_header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-        .map(str::to_owned)
-}
-
-/// The ETag of a response: its `ETag` header verbatim, else the body's etag field.
-pub(crate) fn response_etag(headers: &HeaderMap, data: &Value, field: &str) -> Option<String> {
-    text_header(headers, header::ETAG)
-        .or_else(|| data.get(field).and_then(Value::as_str).map(str::to_owned))
 }
 
 /// JSON becomes the data; anything else is kept as text and the data is `Null`.
@@ -311,9 +438,9 @@ fn no_response(
             kind: error.kind(),
             message: error.to_string(),
         }),
-        etag_field: Some(Arc::clone(&api.settings().etag_field)),
     };
-    Ok(Resource::new(Value::Null, None, None, meta))
+    let doc = Doc::new(Value::Null, Arc::clone(&api.config.etag_field));
+    Ok(Resource::new(doc, Validators::default(), meta))
 }
 
 #[cfg(test)]

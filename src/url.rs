@@ -1,13 +1,94 @@
 //! URL rules: the base URL, joins, parsing for sending, origins.
 
+use std::fmt;
+use std::str::FromStr;
+
 use ureq::http::Uri;
 
 use crate::error::{Error, Result};
 
+/// How relative hrefs of links resolve.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!("document".parse::<halchemy::LinkResolution>(), Ok(halchemy::LinkResolution::Document));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LinkResolution {
+    /// The family's rule: a relative href joins the base URL.
+    #[default]
+    Base,
+    /// RFC 3986 §5 against the URL of the document that holds the link.
+    Document,
+}
+
+impl FromStr for LinkResolution {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "base" => Ok(LinkResolution::Base),
+            "document" => Ok(LinkResolution::Document),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for LinkResolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LinkResolution::Base => "base",
+            LinkResolution::Document => "document",
+        })
+    }
+}
+
+pub(crate) fn parse_base(base: &str) -> Result<url::Url> {
+    check_base(base)?;
+    url::Url::parse(base).map_err(|e| Error::InvalidUrl {
+        url: redacted(base).into_owned(),
+        message: e.to_string(),
+    })
+}
+
+pub(crate) fn basic_credentials(_base: &url::Url) -> Option<String> {
+    None
+}
+
+pub(crate) fn without_userinfo(base: &url::Url) -> String {
+    let mut u = base.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    let s = u.to_string();
+    // url::Url adds a trailing slash to an empty path; keep the base as given otherwise.
+    s
+}
+
+pub(crate) fn resolve(
+    base: &str,
+    document: Option<&str>,
+    href: &str,
+    mode: LinkResolution,
+) -> Result<String> {
+    match mode {
+        LinkResolution::Base => Ok(join(base, href)),
+        LinkResolution::Document => resolve_location(document.unwrap_or(base), href),
+    }
+}
+
+pub(crate) fn resolve_location(current: &str, location: &str) -> Result<String> {
+    resolve_redirect(current, location)
+}
+
+pub(crate) fn same_resource(a: &str, b: &str) -> bool {
+    let strip = |s: &str| s.split('#').next().unwrap_or("").to_owned();
+    strip(a) == strip(b)
+}
+
 /// Checks a base URL: an absolute `http`/`https` URL with a host.
 pub(crate) fn check_base(base: &str) -> Result<()> {
     let fail = |message: &str| Error::InvalidUrl {
-        url: base.to_owned(),
+        url: redacted(base).into_owned(),
         message: message.to_owned(),
     };
     let parsed = url::Url::parse(base).map_err(|e| fail(&e.to_string()))?;
@@ -79,6 +160,21 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
+    pub(crate) fn of_url(u: &url::Url) -> Origin {
+        match Uri::try_from(u.as_str())
+            .ok()
+            .and_then(|uri| Origin::of(&uri))
+        {
+            Some(o) => o,
+            None => Origin {
+                scheme: u.scheme().to_owned(),
+                host: u.host_str().unwrap_or("").to_owned(),
+                port: u.port_or_known_default().unwrap_or(0),
+                authority: String::new(),
+            },
+        }
+    }
+
     pub(crate) fn of(uri: &Uri) -> Option<Origin> {
         let (scheme, host, port) = parts(uri)?;
         Some(Origin {
@@ -125,7 +221,7 @@ fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
 }
 
 /// Resolves a redirect's `Location` against the URL that answered.
-pub(crate) fn resolve(current: &str, location: &str) -> Result<String> {
+pub(crate) fn resolve_redirect(current: &str, location: &str) -> Result<String> {
     let base = url::Url::parse(current).map_err(|e| Error::InvalidUrl {
         url: current.to_owned(),
         message: e.to_string(),

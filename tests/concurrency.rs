@@ -41,7 +41,11 @@ fn writes_send_if_match_and_follow_the_new_etag() {
     assert_eq!(s.last().header("if-match"), Some("\"v1\""));
     assert_eq!(s.last().method, "PATCH");
     assert_eq!(r.etag(), Some("W/\"v2\""), "the header wins over the field");
-    assert_eq!(r["name"], "Kim", "the data is left as it was");
+    assert_eq!(r["name"], "Lee", "the patch is applied with the new etag");
+    assert_eq!(
+        r["_etag"], "field-v2",
+        "fields of the answer the data has are taken"
+    );
     assert_eq!(answer.status(), 200);
 
     api.follow_mut(&mut r)
@@ -393,14 +397,17 @@ fn update_refreshes_and_reapplies_on_conflict() {
 
 #[test]
 fn update_gives_up_after_the_configured_attempts() {
-    let s = RawServer::start(|req, stream| {
+    // Someone else always writes first: every GET shows a newer version, every PATCH fails.
+    let version = Arc::new(AtomicU64::new(0));
+    let v = Arc::clone(&version);
+    let s = RawServer::start(move |req, stream| {
         match req.method.as_str() {
-            "GET" => common::respond(
-                stream,
-                200,
-                &[("etag", "\"e\"")],
-                br#"{"_links":{"self":{"href":"/d"}},"n":1}"#,
-            ),
+            "GET" => {
+                let n = v.fetch_add(1, Ordering::SeqCst);
+                let etag = format!("\"e{n}\"");
+                let body = format!(r#"{{"_links":{{"self":{{"href":"/d"}}}},"n":{n}}}"#);
+                common::respond(stream, 200, &[("etag", &etag)], body.as_bytes())
+            }
             _ => common::respond(stream, 412, &[], b"{}"),
         }
         common::Next::KeepAlive
@@ -408,11 +415,44 @@ fn update_gives_up_after_the_configured_attempts() {
     let mut api = api_at(&s.base_url());
     api.set_update_attempts(3);
     let mut r = api.using_endpoint("/d").get().unwrap();
-    let err = api.update(&mut r, |d| d["n"] = 2.into()).unwrap_err();
+    let err = api.update(&mut r, |d| d["n"] = 100.into()).unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     let patches = s.requests().iter().filter(|q| q.method == "PATCH").count();
     assert_eq!(patches, 3);
-    assert_eq!(r["n"], 1, "the change was not applied");
+    assert_eq!(
+        r["n"], 2,
+        "the resource holds the last version read, not the change"
+    );
+    assert_eq!(r.etag(), Some("\"e2\""));
+}
+
+#[test]
+fn update_stops_at_once_when_the_server_rejects_a_current_etag() {
+    // A weak ETag never satisfies If-Match: the refresh shows it is still current (304).
+    let s = RawServer::start(|req, stream| {
+        match (req.method.as_str(), req.header("if-none-match")) {
+            ("GET", Some(_)) => common::respond(stream, 304, &[("etag", "W/\"e\"")], b""),
+            ("GET", None) => common::respond(
+                stream,
+                200,
+                &[("etag", "W/\"e\"")],
+                br#"{"_links":{"self":{"href":"/d"}},"n":1}"#,
+            ),
+            _ => common::respond(stream, 412, &[], b"{}"),
+        }
+        common::Next::KeepAlive
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/d").get().unwrap();
+    let err = api.update(&mut r, |d| d["n"] = 2.into()).unwrap_err();
+    assert!(matches!(err, Error::EtagRejected(_)), "{err:?}");
+    assert!(err.to_string().contains("weak"), "{err}");
+    let patches = s.requests().iter().filter(|q| q.method == "PATCH").count();
+    assert_eq!(
+        patches, 1,
+        "no attempt is burnt on a validator the server rejects"
+    );
+    assert_eq!(r["n"], 1);
 }
 
 #[test]
@@ -461,7 +501,19 @@ fn update_meets_428_from_a_server_without_etags() {
     });
     let api = api_at(&s.base_url());
     let mut r = api.using_endpoint("/d").get().unwrap();
+    // Without an ETag, update refuses and sends nothing.
     let err = api.update(&mut r, |d| d["n"] = 2.into()).unwrap_err();
+    assert!(matches!(err, Error::Unconditional { .. }), "{err:?}");
+    assert!(err.to_string().contains("no etag"), "{err}");
+    assert_eq!(
+        s.requests().iter().filter(|q| q.method == "PATCH").count(),
+        0
+    );
+    // Told to write anyway, it sends the PATCH, and the server's 428 comes back.
+    let options = halchemy::UpdateOptions::new().allow_unconditional();
+    let err = api
+        .update_with(&mut r, &options, |d| d["n"] = 2.into())
+        .unwrap_err();
     assert!(matches!(err, Error::PreconditionRequired(_)), "{err:?}");
     assert_eq!(r["n"], 1);
 }

@@ -51,10 +51,11 @@ fn embedded_one_and_many_from_a_response() {
         "items share the meta of their response"
     );
 
-    let names: Vec<&str> = r
-        .iter_embedded("item")
+    let names: Vec<String> = r
+        .embedded_many("item")
         .unwrap()
-        .map(|i| i.data()["name"].as_str().unwrap())
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["Kim", "Lee"]);
 }
@@ -106,11 +107,10 @@ fn items_are_followed_straight_from_the_page() {
     });
     let api = api_at(&s.base_url());
     let page = api.home().get().unwrap();
-    for item in page.iter_embedded("item").unwrap() {
-        #[allow(clippy::needless_borrows_for_generic_args)] // both spellings must work
+    for item in page.embedded_many("item").unwrap() {
         let full = api.follow(&item).to("self").get().unwrap();
         assert_eq!(
-            api.follow(item).to("self").url().unwrap(),
+            api.follow(&item).to("self").url().unwrap(),
             full.meta().request.url
         );
         assert_eq!(full["at"], item.link("self").unwrap().href.as_str());
@@ -143,7 +143,6 @@ fn an_eve_collection_lists_items_under_items() {
         api.follow(&items[0]).to("self").url().unwrap(),
         s.url("/customers/1")
     );
-    assert_eq!(page.iter_collection("_items").unwrap().len(), 2);
 }
 
 #[test]
@@ -179,24 +178,23 @@ fn a_custom_etag_field_applies_to_embedded_items() {
 }
 
 #[test]
-fn pages_can_be_taken_apart_without_copies() {
+fn items_outlive_their_page_and_are_written_on_their_own() {
     let items = halchemy::Resource::from(page())
-        .into_embedded_many("item")
+        .embedded_many("item")
         .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["name"], "Lee");
     assert_eq!(items[1].etag(), Some("c2"));
+    let mut lee = items[1].clone();
+    lee.data_mut()["name"] = "Lea".into();
+    assert_eq!(lee["name"], "Lea");
+    assert_eq!(
+        items[1]["name"], "Lee",
+        "changing one item copies it out of the page"
+    );
+    assert_eq!(lee.etag(), Some("c2"));
     assert!(matches!(
-        halchemy::Resource::from(page()).into_embedded_many("owner"),
-        Err(Error::EmbeddedTypeMismatch { .. })
-    ));
-    let eve = json!({"_items": [{"_links": {"self": {"href": "customers/1"}}, "_etag": "e1"}]});
-    let items = halchemy::Resource::from(eve)
-        .into_collection("_items")
-        .unwrap();
-    assert_eq!(items[0].etag(), Some("e1"));
-    assert!(matches!(
-        halchemy::Resource::from(json!({"_items": [1]})).into_collection("_items"),
+        halchemy::Resource::from(json!({"_items": [1]})).collection("_items"),
         Err(Error::CollectionItemNotHal { .. })
     ));
 }

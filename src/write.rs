@@ -1,0 +1,381 @@
+//! The one write path. Every PUT, PATCH and DELETE — through a resource or to an endpoint, and
+//! the writes of `update` and of merges — goes through [`write`]: it decides the precondition,
+//! sends, applies the status policy, and brings a resource forward so that its data and its
+//! validators always describe one version.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use ureq::http::{HeaderMap, HeaderValue, Method, header};
+
+use crate::api::Api;
+use crate::error::{Conflict, Error, Result};
+use crate::merge;
+use crate::resource::Resource;
+use crate::transport::{self, Prepared};
+use crate::url;
+use crate::validators::Validators;
+
+/// The resource a request started from, if any, and whether it can be brought forward.
+pub enum Holder<'r> {
+    /// An endpoint: no resource.
+    None,
+    /// Through `follow`: its validators are sent, but it cannot change.
+    Shared(&'r Resource),
+    /// Through `follow_mut`: a success brings it forward.
+    Exclusive(&'r mut Resource),
+}
+
+impl Holder<'_> {
+    fn resource(&self) -> Option<&Resource> {
+        match self {
+            Holder::None => None,
+            Holder::Shared(r) => Some(r),
+            Holder::Exclusive(r) => Some(r),
+        }
+    }
+}
+
+/// What a write would make of the resource written, when that is known.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum WriteIntent {
+    /// A PUT of a JSON body: the body becomes the data.
+    Replace(Value),
+    /// A PATCH of a JSON object as JSON or merge patch: RFC 7396 applied to the data.
+    MergePatch(Value),
+    /// A DELETE.
+    Delete,
+}
+
+/// PUT, PATCH and DELETE: the methods that carry a resource's precondition.
+pub(crate) fn is_write(method: &Method) -> bool {
+    matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
+}
+
+/// Whether `url` is one of `r`'s own URLs: its `self` link, or the URL it was read from.
+pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
+    if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
+        return true;
+    }
+    own_self_url(api, r).is_some_and(|own| url::same_resource(&own, url))
+}
+
+/// `r`'s `self` link, resolved as a request to it would be.
+fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
+    let target = crate::hal::target(r.data(), "self", None).ok()?;
+    if target.templated {
+        return None;
+    }
+    let c = &api.config;
+    url::resolve(
+        &c.base_url,
+        r.document_url(),
+        target.href,
+        c.link_resolution,
+    )
+    .ok()
+}
+
+/// The URL writes to `r` go to: its `self` link, else the URL it was read from.
+pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
+    if let Some(url) = own_self_url(api, r) {
+        return Ok(url);
+    }
+    if let Some(url) = r.read_url() {
+        return Ok(url.to_owned());
+    }
+    // Say why: no self link, or one that cannot be used.
+    let target = crate::hal::target(r.data(), "self", None)?;
+    let c = &api.config;
+    url::resolve(
+        &c.base_url,
+        r.document_url(),
+        target.href,
+        c.link_resolution,
+    )
+}
+
+/// Sends a write. To the resource's own URL it carries the resource's precondition (unless
+/// the request set one itself); a `412` and a `428` are errors that leave the resource
+/// untouched; a success through `follow_mut` brings the resource forward.
+pub(crate) fn write(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<Resource> {
+    let raise = api.config.error_handling.raise_on_network_error;
+    write_with(api, prepared, holder, raise)
+}
+
+/// [`write`], with network failures raised or not.
+pub(crate) fn write_with(
+    api: &Api,
+    mut prepared: Prepared,
+    mut holder: Holder<'_>,
+    raise_network: bool,
+) -> Result<Resource> {
+    let own = holder
+        .resource()
+        .is_some_and(|r| is_own_url(api, r, &prepared.url));
+    let caller_precondition = has_precondition(&prepared.headers);
+    if own
+        && !caller_precondition
+        && let Some(r) = holder.resource()
+    {
+        add_precondition(api, r, &mut prepared.headers)?;
+    }
+    let sent = Sent::of(&prepared.headers);
+    let intent = match &holder {
+        Holder::Exclusive(_) if own => WriteIntent::of(&prepared),
+        _ => None,
+    };
+    let method = prepared.method.clone();
+    let target = prepared.url.clone();
+    let response = match raise_network {
+        true => transport::exchange_raising(api, prepared)?,
+        false => transport::exchange(api, prepared)?,
+    };
+    match response.status() {
+        412 => Err(Error::PreconditionFailed(Box::new(Conflict {
+            response,
+            sent_etag: sent.etag,
+            sent_date: sent.date,
+            intent: intent.map(|i| (target, i)),
+        }))),
+        428 => Err(Error::PreconditionRequired(Box::new(response))),
+        200..=299 => {
+            if let Holder::Exclusive(r) = &mut holder
+                && own
+            {
+                bring_forward(api, r, &method, intent.as_ref(), &response);
+            }
+            transport::check_status(api, response)
+        }
+        _ => transport::check_status(api, response),
+    }
+}
+
+/// Adds `r`'s precondition: `If-Match` with its ETag, else `If-Unmodified-Since` with its
+/// `Last-Modified`; without either, nothing — or [`Error::Unconditional`] when the Api
+/// requires preconditions.
+fn add_precondition(api: &Api, r: &Resource, headers: &mut HeaderMap) -> Result<()> {
+    let v = r.validators();
+    if let Some(etag) = v.etag.value(r.data(), r.etag_field()) {
+        headers.insert(header::IF_MATCH, etag);
+    } else if r.etag().is_some() {
+        return Err(Error::header(
+            "If-Match",
+            "the resource's etag field holds a line break or another control character",
+        ));
+    } else if let Some(date) = &v.last_modified {
+        headers.insert(header::IF_UNMODIFIED_SINCE, date.clone());
+    } else if api.config.require_preconditions {
+        return Err(Error::Unconditional {
+            url: url::redacted(&own_url(api, r).unwrap_or_default()).into_owned(),
+            reason: "the resource has no etag and no last-modified date".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn has_precondition(headers: &HeaderMap) -> bool {
+    [
+        header::IF_MATCH,
+        header::IF_NONE_MATCH,
+        header::IF_UNMODIFIED_SINCE,
+        header::IF_MODIFIED_SINCE,
+    ]
+    .iter()
+    .any(|h| headers.contains_key(h))
+}
+
+/// The precondition a write went out with, for the conflict report.
+struct Sent {
+    etag: Option<String>,
+    date: Option<String>,
+}
+
+impl Sent {
+    fn of(headers: &HeaderMap) -> Sent {
+        let text = |v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();
+        Sent {
+            etag: headers.get(header::IF_MATCH).map(text),
+            date: headers.get(header::IF_UNMODIFIED_SINCE).map(text),
+        }
+    }
+}
+
+impl WriteIntent {
+    /// What a write would make of the resource, when that is known: the JSON body of a PUT,
+    /// or a JSON object sent by PATCH as JSON or as a merge patch.
+    fn of(prepared: &Prepared) -> Option<WriteIntent> {
+        let content_type = prepared
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let json = || -> Option<Value> { serde_json::from_slice(prepared.body.as_deref()?).ok() };
+        match prepared.method {
+            Method::DELETE => Some(WriteIntent::Delete),
+            Method::PUT => match content_type.as_deref() {
+                Some(ct) if ct == "application/json" || ct.ends_with("+json") => {
+                    json().map(WriteIntent::Replace)
+                }
+                _ => None,
+            },
+            Method::PATCH => match content_type.as_deref() {
+                Some("application/json" | "application/merge-patch+json") => {
+                    json().filter(Value::is_object).map(WriteIntent::MergePatch)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The data this write makes of `base`.
+    pub(crate) fn apply(&self, base: &Value) -> Option<Value> {
+        match self {
+            WriteIntent::Delete => None,
+            WriteIntent::Replace(body) => {
+                let mut data = body.clone();
+                if let (Value::Object(new), Value::Object(old)) = (&mut data, base) {
+                    for hal_key in ["_links", "_embedded"] {
+                        if !new.contains_key(hal_key)
+                            && let Some(v) = old.get(hal_key)
+                        {
+                            new.insert(hal_key.to_owned(), v.clone());
+                        }
+                    }
+                }
+                Some(data)
+            }
+            WriteIntent::MergePatch(patch) => {
+                let mut data = base.clone();
+                merge::apply_merge_patch(&mut data, patch);
+                Some(data)
+            }
+        }
+    }
+}
+
+/// After a 2xx to `r`'s own URL through `follow_mut`: the new data and validators together,
+/// or neither.
+fn bring_forward(
+    api: &Api,
+    r: &mut Resource,
+    method: &Method,
+    intent: Option<&WriteIntent>,
+    response: &Resource,
+) {
+    if *method == Method::DELETE {
+        // The resource is gone: no version of it is current any more.
+        r.clear_validators();
+        r.set_meta(Arc::clone(response.meta_arc()));
+        return;
+    }
+    let answered_by_get = response.meta().request.method == "GET";
+    let has_validators = response.has_validators();
+    // Only move to a version the answer names, unless the resource never had validators.
+    let may_move = has_validators || !r.has_validators();
+    // a. The answer is the resource's representation.
+    if is_representation_of(api, r, response) {
+        if may_move {
+            *r = response.clone();
+        }
+        return;
+    }
+    if answered_by_get {
+        // A redirect to somewhere else: that is not this resource's version.
+        return;
+    }
+    // b. The write's effect is known: apply it here and take the answer's validators.
+    if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(r.data()))) {
+        let data = with_answer_fields(data, response.data());
+        let validators = answer_validators(response);
+        r.advance(data, validators, Arc::clone(response.meta_arc()));
+    }
+    // c. Otherwise the resource keeps its old data and old validators: its next write fails
+    //    safe, and `refresh` brings it in step.
+}
+
+/// Whether the response is a full representation of `r`: a GET of its URL (after a 303), a
+/// `Content-Location` naming its URL, or `Prefer: return=representation` applied.
+fn is_representation_of(api: &Api, r: &Resource, response: &Resource) -> bool {
+    if !response.data().is_object() {
+        return false;
+    }
+    let meta = response.meta();
+    let prefer_applied = meta
+        .response
+        .headers
+        .get_all("preference-applied")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim() == "return=representation"));
+    let own = response.read_url().is_some_and(|u| is_own_url(api, r, u));
+    own || (prefer_applied && meta.request.method != "GET")
+}
+
+/// `data` with the top-level fields of the server's answer that `data` already has (such as
+/// Eve's `_etag` and `_updated`), but never `_links` or `_embedded`.
+fn with_answer_fields(mut data: Value, answer: &Value) -> Value {
+    if let (Value::Object(data), Value::Object(answer)) = (&mut data, answer) {
+        copy_known_fields(data, answer);
+    }
+    data
+}
+
+fn copy_known_fields(data: &mut Map<String, Value>, answer: &Map<String, Value>) {
+    for (k, v) in answer {
+        if k == "_links" || k == "_embedded" {
+            continue;
+        }
+        if let Some(slot) = data.get_mut(k) {
+            *slot = v.clone();
+        }
+    }
+}
+
+/// The answer's validators, detached from the answer's data (an etag field of the answer
+/// names the answer's version, whatever the resource's data holds).
+fn answer_validators(response: &Resource) -> Validators {
+    let v = response.validators();
+    Validators {
+        etag: v.etag.pinned(response.data(), response.etag_field()),
+        last_modified: v.last_modified.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_put_keeps_the_links_the_body_lacks_and_a_patch_merges() {
+        let base = json!({"_links": {"self": {"href": "/a"}}, "a": 1, "b": 2});
+        let put = WriteIntent::Replace(json!({"a": 5}));
+        assert_eq!(
+            put.apply(&base).unwrap(),
+            json!({"_links": {"self": {"href": "/a"}}, "a": 5})
+        );
+        let patch = WriteIntent::MergePatch(json!({"b": null, "c": {"d": 1}}));
+        assert_eq!(
+            patch.apply(&base).unwrap(),
+            json!({"_links": {"self": {"href": "/a"}}, "a": 1, "c": {"d": 1}})
+        );
+    }
+
+    #[test]
+    fn answer_fields_are_copied_except_links() {
+        let data = json!({"_etag": "old", "_links": {"self": {"href": "/a"}, "parent": {"href": "/"}}, "n": 1});
+        let answer = json!({"_etag": "new", "_status": "OK", "_links": {"self": {"href": "/a"}}});
+        let out = with_answer_fields(data, &answer);
+        assert_eq!(out["_etag"], "new");
+        assert!(out.get("_status").is_none());
+        assert!(out["_links"].get("parent").is_some());
+    }
+}
