@@ -100,7 +100,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
             "halchemy" => {
                 for (key, value) in entries {
                     let value = value.as_deref().unwrap_or("").trim();
-                    let bad = |why: &str| fail(format!("[{section}] {key} = {value:?}: {why}"));
+                    // A base URL may hold a password: never repeat it.
+                    let shown = crate::url::redacted(value);
+                    let bad = |why: &str| fail(format!("[{section}] {key} = {shown:?}: {why}"));
                     match key.to_ascii_lowercase().as_str() {
                         "base_url" => {
                             crate::url::parse_base(value).map_err(|e| bad(&e.to_string()))?;

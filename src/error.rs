@@ -88,13 +88,17 @@ pub enum Error {
     #[error("the server requires a conditional write (428 precondition required to {} {}): get the resource first so it has an etag", .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     PreconditionRequired(Box<Resource>),
 
-    /// The resource has no link with this relation.
-    #[error("no link `{rel}` in the resource; its rels are: {}", list(available))]
+    /// The resource has no link with this relation, or the server wrote it as `null` (a null
+    /// rel, a link whose `href` is null, or a link array of only those).
+    #[error("{}", rel_not_found(rel, available, *null))]
     RelNotFound {
         /// The relation asked for.
         rel: String,
         /// The relations the resource has.
         available: Vec<String>,
+        /// True when the server wrote the link as `null`: it says there is none (Mollie's
+        /// last page has `"next": null`).
+        null: bool,
     },
 
     /// The relation holds several links and none was picked with `at`, `named` or `titled`.
@@ -236,6 +240,47 @@ pub enum Error {
         /// The limit.
         max: u32,
     },
+
+    /// [`Merge::result`](crate::Merge::result) was asked for the merged document while some of
+    /// its conflicts are still open.
+    #[error(
+        "unresolved merge conflicts at {}: resolve them with resolve() or resolve_with() before sending",
+        quoted(pointers)
+    )]
+    UnresolvedConflicts {
+        /// The JSON pointers (RFC 6901) of the open conflicts.
+        pointers: Vec<String>,
+    },
+
+    /// [`Merge::resolve`](crate::Merge::resolve) named a JSON pointer that holds no conflict.
+    #[error(
+        "no merge conflict at {pointer:?}: pass one of the conflicts' pointers, {}",
+        quoted(conflicts)
+    )]
+    NoSuchConflict {
+        /// The pointer given.
+        pointer: String,
+        /// The pointers of the merge's conflicts.
+        conflicts: Vec<String>,
+    },
+
+    /// [`Api::merge`](crate::Api::merge) was given a conflict it cannot merge: one that did
+    /// not come from a `put` or `patch` of a JSON body through
+    /// [`follow_mut`](crate::Api::follow_mut) to the resource's own URL.
+    #[error(
+        "this conflict cannot be merged: {reason}; refresh the resource and write again instead"
+    )]
+    NotMergeable {
+        /// Why.
+        reason: String,
+    },
+
+    /// [`Api::update_with`](crate::Api::update_with) with
+    /// [`merge_on_conflict`](crate::UpdateOptions::merge_on_conflict) met a conflict whose
+    /// merge has fields both sides changed differently. The report is inside; the resource
+    /// holds the server's version it was merged against.
+    #[error("the change conflicts with someone else's at {}: resolve it with Api::merge after a follow_mut write, or update again", quoted(&.0.unresolved().iter().map(|p| p.to_string()).collect::<Vec<_>>()))]
+    MergeConflicts(Box<crate::Merge>),
 
     /// A request body could not be serialized.
     #[error("cannot serialize the request body: {0}")]
@@ -558,11 +603,36 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
     }
 }
 
+fn rel_not_found(rel: &str, available: &[String], null: bool) -> String {
+    if null {
+        format!(
+            "link `{rel}` is null: the server says there is none; its rels are: {}",
+            list(available)
+        )
+    } else {
+        format!(
+            "no link `{rel}` in the resource; its rels are: {}",
+            list(available)
+        )
+    }
+}
+
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "(none)".to_owned()
     } else {
         items.join(", ")
+    }
+}
+
+/// JSON pointers for a message: each quoted and escaped, so the root (`""`) and keys holding
+/// commas or line breaks stay readable.
+fn quoted(pointers: &[String]) -> String {
+    if pointers.is_empty() {
+        "(none)".to_owned()
+    } else {
+        let quoted: Vec<String> = pointers.iter().map(|p| format!("{p:?}")).collect();
+        quoted.join(", ")
     }
 }
 

@@ -12,10 +12,10 @@
 //! the JSON data first, the HTTP details in [`Resource::meta`].
 //!
 //! ```
-//! # let server = httpmock::MockServer::start();
-//! # server.mock(|when, then| { when.path("/"); then.status(200)
+//! # use halchemy_testserver::{Reply, Server};
+//! # let server = Server::routes(vec![("GET", "/", Reply::new(200)
 //! #     .header("content-type", "application/hal+json")
-//! #     .body(r#"{"_links": {"self": {"href": "/"}, "customers": {"href": "/customers"}}, "welcome": "hi"}"#); });
+//! #     .body(r#"{"_links": {"self": {"href": "/"}, "customers": {"href": "/customers"}}, "welcome": "hi"}"#))]);
 //! # let base_url = server.base_url();
 //! use halchemy::Api;
 //!
@@ -125,13 +125,14 @@
 //! send `If-Unmodified-Since`. `post` never sends `If-Match`.
 //!
 //! ```
-//! # let server = httpmock::MockServer::start();
-//! # server.mock(|when, then| { when.method("GET").path("/customers/1"); then.status(200)
-//! #     .header("etag", "\"v1\"").body(r#"{"_links": {"self": {"href": "/customers/1"}}, "name": "Kim"}"#); });
-//! # server.mock(|when, then| { when.method("PATCH").path("/customers/1").header("if-match", "\"v1\"");
-//! #     then.status(200).header("etag", "\"v2\"").body("{}"); });
-//! # server.mock(|when, then| { when.method("PATCH").path("/customers/1").header("if-match", "\"v2\"");
-//! #     then.status(412).body("{}"); });
+//! # use halchemy_testserver::{Reply, Server};
+//! # let server = Server::start(|req| match (req.method.as_str(), req.target.as_str(), req.header("if-match")) {
+//! #     ("GET", "/customers/1", _) => Reply::new(200)
+//! #         .header("etag", "\"v1\"").body(r#"{"_links": {"self": {"href": "/customers/1"}}, "name": "Kim"}"#),
+//! #     ("PATCH", "/customers/1", Some("\"v1\"")) => Reply::new(200).header("etag", "\"v2\"").body("{}"),
+//! #     ("PATCH", "/customers/1", Some("\"v2\"")) => Reply::new(412).body("{}"),
+//! #     _ => Reply::new(404),
+//! # });
 //! # let base_url = server.base_url();
 //! use halchemy::{Api, Error};
 //! use serde_json::json;
@@ -232,8 +233,7 @@
 //! the request path and none around ETags.
 //!
 //! ```
-//! # let server = httpmock::MockServer::start();
-//! # server.mock(|when, then| { when.any_request(); then.status(200).body("{}"); });
+//! # let server = halchemy_testserver::Server::answering(200, &[], "{}");
 //! # let base_url = server.base_url();
 //! let api = halchemy::Api::new(base_url)?;
 //! let workers: Vec<_> = (0..4)
@@ -266,6 +266,7 @@ mod error;
 mod hal;
 mod headers;
 mod merge;
+mod merging;
 mod meta;
 mod params;
 #[cfg(test)]
@@ -286,6 +287,8 @@ pub use body::{Body, IntoBody};
 pub use config::{ApiBuilder, DEFAULT_BASE_URL, DEFAULT_ETAG_FIELD, ErrorHandling};
 pub use error::{Conflict, Error, NetworkError, NetworkErrorKind, Result};
 pub use hal::{Link, Multiplicity};
+pub use merge::{Choice, FieldConflict, Merge};
+pub use merging::Merging;
 pub use meta::{Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
 pub use params::ListStyle;
 pub use request::{Endpoint, Follower, Held, Rel, Request, Target};

@@ -19,7 +19,9 @@ use crate::params::{ListStyle, merge_query, to_query};
 use crate::status::StatusCodes;
 use crate::{config_file, template};
 
-fn config() -> Config {
+/// The shared proptest settings: a fixed seed and 512 cases unless the environment says
+/// otherwise.
+pub(crate) fn config() -> Config {
     let mut c = Config {
         failure_persistence: None,
         ..Config::default()
@@ -212,15 +214,26 @@ proptest! {
     }
 
     #[test]
-    fn hal_access_never_panics(doc in json(), rel in key(), index in 0usize..4, name in key()) {
-        let _ = hal::rels(&doc);
-        let _ = hal::has_rel(&doc, &rel);
-        let _ = hal::link(&doc, &rel);
-        let _ = hal::links_of(&doc, &rel);
+    fn hal_access_never_panics(doc in json(), header in json(), rel in key(), index in 0usize..4, name in key()) {
+        let links = hal::Links::new(&doc, header.as_object());
+        let _ = links.rels();
+        let _ = links.has_rel(&rel);
+        let _ = links.link(&rel);
+        let _ = links.links_of(&rel);
+        if let Some(map) = doc.get("_links").and_then(Value::as_object)
+            && let Some((key, _)) = hal::find_rel(map, &rel)
+        {
+            prop_assert!(map.contains_key(key));
+        }
+        let _ = hal::rel_documentation(&doc, &rel);
+        if let Ok(items) = hal::page_items(&doc, &rel) {
+            let _ = items.len();
+        }
         for pick in [None, Some(Pick::At(index)), Some(Pick::Named(name.clone())), Some(Pick::Titled(name.clone()))] {
-            if let Ok(t) = hal::target(&doc, &rel, pick.as_ref()) {
-                prop_assert!(hal::has_rel(&doc, &rel));
-                prop_assert!(doc.to_string().contains(&serde_json::to_string(t.href).unwrap()[1..]));
+            if let Ok(t) = links.target(&rel, pick.as_ref()) {
+                prop_assert!(links.has_rel(&rel));
+                let quoted = &serde_json::to_string(t.href).unwrap()[1..];
+                prop_assert!(doc.to_string().contains(quoted) || header.to_string().contains(quoted));
             }
         }
         let _ = hal::embedded_rels(&doc);
@@ -239,6 +252,43 @@ proptest! {
             for item in items {
                 let _ = (item.etag().map(str::len), item.links().len(), item.embedded_rels().len());
                 let _ = item.into_data();
+            }
+        }
+    }
+
+    #[test]
+    fn link_headers_never_panic(
+        any_text in any::<String>(),
+        shaped in prop::collection::vec(
+            prop_oneof![
+                Just("<".to_owned()), Just(">".to_owned()), Just(";".to_owned()),
+                Just(",".to_owned()), Just("\"".to_owned()), Just("\\".to_owned()),
+                Just("=".to_owned()), Just(" ".to_owned()), Just("rel".to_owned()),
+                Just("title*".to_owned()), Just("anchor".to_owned()), Just("UTF-8''%c3%a4".to_owned()),
+                "[a-zA-Z/?#%:.é-]{0,6}",
+            ],
+            0..24,
+        ),
+    ) {
+        for text in [any_text, shaped.concat()] {
+            for link in hal::parse_link_header(&text) {
+                prop_assert!(!link.rel.is_empty());
+                prop_assert!(!link.rel.contains(char::is_whitespace));
+                prop_assert_eq!(link.rel.to_ascii_lowercase(), link.rel.clone());
+                prop_assert!(!link.href.contains('>'));
+                prop_assert!(link.attributes.get("href").is_none());
+            }
+            if let Ok(value) = ureq::http::HeaderValue::from_str(&text) {
+                let mut headers = ureq::http::HeaderMap::new();
+                headers.insert(ureq::http::header::LINK, value);
+                for (rel, links) in hal::header_links(&headers, "http://h.example/a/b?c=d") {
+                    prop_assert_eq!(rel.to_ascii_lowercase(), rel);
+                    let links = match links { Value::Array(a) => a, one => vec![one] };
+                    for l in links {
+                        let href = l["href"].as_str().unwrap_or("");
+                        prop_assert!(::url::Url::parse(href).is_ok(), "{}", href);
+                    }
+                }
             }
         }
     }

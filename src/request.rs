@@ -13,7 +13,7 @@ use ureq::http::{HeaderMap, Method};
 use crate::api::Api;
 use crate::body::{Body, IntoBody};
 use crate::error::{Error, Result};
-use crate::hal::{self, Pick};
+use crate::hal::Pick;
 use crate::headers;
 use crate::params;
 use crate::resource::Resource;
@@ -200,7 +200,7 @@ mod sealed {
     impl<R: super::Held> Target for Rel<R> {
         fn locate(&self) -> Result<Located<'_>> {
             let resource = self.resource.get();
-            let t = hal::target(resource.data(), &self.rel, self.pick.as_ref())?;
+            let t = resource.hal_links().target(&self.rel, self.pick.as_ref())?;
             Ok(Located {
                 href: t.href,
                 templated: t.templated,

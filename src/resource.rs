@@ -331,7 +331,7 @@ impl Resource {
     /// assert!(r.links().contains(&"orders"));
     /// ```
     pub fn links(&self) -> Vec<&str> {
-        hal::rels(self.data())
+        self.hal_links().rels()
     }
 
     /// Whether `_links` has `rel`.
@@ -343,7 +343,7 @@ impl Resource {
     /// assert!(r.has_rel("self") && !r.has_rel("next"));
     /// ```
     pub fn has_rel(&self, rel: &str) -> bool {
-        hal::has_rel(self.data(), rel)
+        self.hal_links().has_rel(rel)
     }
 
     /// The link of `rel`, with every HAL attribute.
@@ -362,7 +362,7 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn link(&self, rel: &str) -> Result<Link> {
-        hal::link(self.data(), rel)
+        self.hal_links().link(rel)
     }
 
     /// Every link of `rel`: one for a single link, all of them for a link array.
@@ -381,7 +381,7 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn links_of(&self, rel: &str) -> Result<Vec<Link>> {
-        hal::links_of(self.data(), rel)
+        self.hal_links().links_of(rel)
     }
 
     /// The rels of `_embedded`.
@@ -570,6 +570,15 @@ impl Resource {
     }
 
     // ------------------------------------------------------------ crate-internal
+
+    /// The links of `_links`, and of the response's `Link` headers for the top level.
+    pub(crate) fn hal_links(&self) -> hal::Links<'_> {
+        let header = match self.path.is_root() {
+            true => self.doc.header_links.as_ref(),
+            false => None,
+        };
+        hal::Links::new(self.data(), header)
+    }
 
     pub(crate) fn validators(&self) -> &Validators {
         &self.validators

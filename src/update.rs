@@ -11,7 +11,7 @@ use ureq::http::{HeaderMap, Method, header};
 use crate::api::Api;
 use crate::body::Body;
 use crate::error::{Error, Result};
-use crate::merge;
+use crate::merge::{self, Merge};
 use crate::meta::ResponseBody;
 use crate::resource::Resource;
 use crate::transport::{self, Prepared};
@@ -82,6 +82,7 @@ pub struct Updated {
 pub struct UpdateOptions {
     attempts: Option<u32>,
     allow_unconditional: bool,
+    merge_on_conflict: bool,
 }
 
 impl UpdateOptions {
@@ -122,6 +123,22 @@ impl UpdateOptions {
     /// ```
     pub fn allow_unconditional(mut self) -> Self {
         self.allow_unconditional = true;
+        self
+    }
+
+    /// On a `412`, merges instead of applying the change again: the server's version is read
+    /// and merged three ways with the change (see [`Api::merge`]); fields only one side
+    /// changed are kept, and the merged change is sent conditionally on the version read.
+    /// When both sides changed a field differently, `update` stops with
+    /// [`Error::MergeConflicts`] holding the report. The closure runs once.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let options = halchemy::UpdateOptions::new().merge_on_conflict();
+    /// ```
+    pub fn merge_on_conflict(mut self) -> Self {
+        self.merge_on_conflict = true;
         self
     }
 }
@@ -263,9 +280,12 @@ impl Api {
             });
         }
         let mut conflicts = 0;
+        // The merge policy compares the version the change was made on with the server's.
+        let base = options.merge_on_conflict.then(|| resource.data().clone());
+        let mut changed = resource.data().clone();
+        change(&mut changed);
+        let mine = base.is_some().then(|| changed.clone());
         loop {
-            let mut changed = resource.data().clone();
-            change(&mut changed);
             let Some(patch) = merge::merge_patch_between(resource.data(), &changed) else {
                 return Ok(Updated {
                     conflicts,
@@ -295,12 +315,30 @@ impl Api {
             if conflicts >= attempts {
                 return Err(Error::PreconditionFailed(err));
             }
-            log::debug!(target: "halchemy", "update conflict {conflicts} on {}, refreshing", url::redacted(&url));
+            log::debug!(target: "halchemy", "update conflict {conflicts} on {}", url::redacted(&url));
             std::thread::sleep(backoff(self, conflicts));
-            let refreshed = self.refresh(resource)?;
             let sent = err.sent_etag.as_deref();
-            if refreshed == Refresh::NotModified || resource.etag() == sent {
-                return Err(Error::EtagRejected(err));
+            match (&base, &mine) {
+                (Some(base), Some(mine)) => {
+                    let theirs = crate::merging::read(self, &url)?;
+                    if theirs.etag() == sent {
+                        return Err(Error::EtagRejected(err));
+                    }
+                    let merge = Merge::new(base, mine, theirs.data());
+                    *resource = theirs;
+                    changed = match merge.result() {
+                        Ok(merged) => merged,
+                        Err(_) => return Err(Error::MergeConflicts(Box::new(merge))),
+                    };
+                }
+                _ => {
+                    let refreshed = self.refresh(resource)?;
+                    if refreshed == Refresh::NotModified || resource.etag() == sent {
+                        return Err(Error::EtagRejected(err));
+                    }
+                    changed = resource.data().clone();
+                    change(&mut changed);
+                }
             }
         }
     }

@@ -62,7 +62,7 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
 
 /// `r`'s `self` link, resolved as a request to it would be.
 fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
-    let target = crate::hal::target(r.data(), "self", None).ok()?;
+    let target = r.hal_links().target("self", None).ok()?;
     if target.templated {
         return None;
     }
@@ -85,7 +85,7 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
         return Ok(url.to_owned());
     }
     // Say why: no self link, or one that cannot be used.
-    let target = crate::hal::target(r.data(), "self", None)?;
+    let target = r.hal_links().target("self", None)?;
     let c = &api.config;
     url::resolve(
         &c.base_url,

@@ -279,10 +279,6 @@ fn malformed_hal_links_are_errors_naming_the_problem() {
             json!({"_links": {"next": {"href": 42}}}),
             "href of link `next` is a number",
         ),
-        (
-            json!({"_links": {"next": {"href": null}}}),
-            "href of link `next` is null",
-        ),
     ] {
         let s = RawServer::answering(200, &[], &doc.to_string());
         let api = api(&s.base_url());
@@ -292,6 +288,28 @@ fn malformed_hal_links_are_errors_naming_the_problem() {
             matches!(&err, Error::MalformedHal(m) if m.contains(hint)),
             "{err}"
         );
+    }
+}
+
+#[test]
+fn null_links_are_absent_links() {
+    for doc in [
+        json!({"_links": {"next": {"href": null}}}),
+        json!({"_links": {"next": null}}),
+        json!({"_links": {"next": [null, {"href": null}]}}),
+    ] {
+        let s = RawServer::answering(200, &[], &doc.to_string());
+        let api = api(&s.base_url());
+        let r = api.home().get().unwrap();
+        assert!(!r.has_rel("next"), "{doc}");
+        assert!(r.links().is_empty(), "{doc}");
+        let err = api.follow(&r).to("next").get().unwrap_err();
+        assert!(
+            matches!(&err, Error::RelNotFound { null: true, .. }),
+            "{doc}: {err:?}"
+        );
+        assert!(err.to_string().contains("is null"), "{err}");
+        assert_eq!(s.requests().len(), 1, "nothing was sent for the null link");
     }
 }
 

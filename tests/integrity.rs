@@ -1,0 +1,576 @@
+//! The write-integrity invariant, call by call, against an RFC 9110-honest compare-and-swap
+//! server (halchemy-testserver's `HalServer`): a resource's data and validators always describe
+//! one version, and no sequence of calls loses a concurrent update without an `Err`.
+//!
+//! After every call, `holds` checks: whenever the resource's ETag names the server's current
+//! version, its data equals the server's data.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+
+use halchemy::{Api, Error, Refresh, Resource, UpdateOptions};
+use halchemy_testserver::store::{HalServer, Options, Validators, WriteAnswer, own_fields};
+use serde_json::{Value, json};
+
+const PATH: &str = "/items/1";
+
+fn api(server: &HalServer) -> Api {
+    Api::builder()
+        .base_url(server.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+fn server(options: Options) -> HalServer {
+    let s = HalServer::start(options);
+    s.put(PATH, json!({"count": 0, "name": "Kim"}));
+    s
+}
+
+/// The invariant: if `r`'s ETag is the server's current one, `r`'s data is the server's data.
+#[track_caller]
+fn holds(server: &HalServer, r: &Resource) {
+    let Some(current) = server.current(PATH) else {
+        return;
+    };
+    let Some(etag) = current.etag.as_deref() else {
+        return;
+    };
+    let server_etag = String::from_utf8_lossy(etag);
+    let unquoted = server_etag.trim_matches('"');
+    let names_current = r
+        .etag()
+        .is_some_and(|e| e == server_etag || e.trim_matches('"') == unquoted);
+    if names_current {
+        assert_eq!(
+            own_fields(r.data()),
+            current.data,
+            "the resource's etag {:?} names the server's current version, but its data differs",
+            r.etag()
+        );
+    }
+}
+
+fn count(server: &HalServer) -> i64 {
+    server.current(PATH).unwrap().data["count"]
+        .as_i64()
+        .unwrap()
+}
+
+fn increment(d: &mut Value) {
+    d["count"] = (d["count"].as_i64().unwrap_or(0) + 1).into();
+}
+
+#[test]
+fn a_patch_then_an_update_loses_nothing() {
+    // The reported sequence: counter 0, patch to 10, update +1 must end at 11.
+    for answer in [
+        WriteAnswer::NoContent,
+        WriteAnswer::Eve,
+        WriteAnswer::Representation,
+        WriteAnswer::Bare,
+    ] {
+        let s = server(Options {
+            write_answer: answer,
+            ..Options::default()
+        });
+        let api = api(&s);
+        let mut r = api.using_endpoint(PATH).get().unwrap();
+        holds(&s, &r);
+        api.follow_mut(&mut r)
+            .to("self")
+            .patch(json!({"count": 10}))
+            .unwrap();
+        holds(&s, &r);
+        let done = api.update(&mut r, increment).unwrap();
+        holds(&s, &r);
+        assert_eq!(count(&s), 11, "{answer:?}: the patch was lost");
+        // An answer without validators cannot name the new version: the resource keeps the
+        // version it had (data and validators), and its next write fails safe.
+        let expected = if answer == WriteAnswer::Bare { 10 } else { 11 };
+        assert_eq!(r["count"], expected, "{answer:?}");
+        assert!(done.conflicts <= 1, "{answer:?}: {done:?}");
+    }
+}
+
+#[test]
+fn a_write_to_another_link_sends_no_precondition_and_leaves_the_resource_alone() {
+    let s = server(Options::default());
+    s.put("/orders", json!({"total": 0}));
+    let api = api(&s);
+    let doc = json!({"_links": {"self": {"href": PATH}, "orders": {"href": "/orders"}}});
+    let mut customer = api.using_endpoint(PATH).get().unwrap();
+    // Give the customer an `orders` link, as a server would.
+    customer.data_mut()["_links"] = doc["_links"].clone();
+    let before = (customer.data().clone(), customer.etag().map(str::to_owned));
+
+    let err = api
+        .follow_mut(&mut customer)
+        .to("orders")
+        .put(json!({"total": 5}))
+        .unwrap_err();
+    // The server requires a precondition for /orders; the customer's ETag is not one.
+    assert!(matches!(err, Error::PreconditionRequired(_)), "{err:?}");
+    assert_eq!(s.last().header("if-match"), None);
+    assert_eq!(
+        (customer.data().clone(), customer.etag().map(str::to_owned)),
+        before
+    );
+
+    let orders = api.using_endpoint("/orders").get().unwrap();
+    let orders_etag = orders.etag().unwrap().to_owned();
+    api.follow_mut(&mut customer)
+        .to("orders")
+        .with_headers([("If-Match", orders_etag.as_str())])
+        .delete()
+        .unwrap();
+    assert_eq!(s.last().header("if-match"), Some(orders_etag.as_str()));
+    assert_eq!(
+        customer.etag(),
+        before.1.as_deref(),
+        "deleting another URL clears nothing"
+    );
+    // The customer's own write still carries its own ETag and succeeds.
+    api.follow_mut(&mut customer)
+        .to("self")
+        .patch(json!({"name": "Lee"}))
+        .unwrap();
+    assert_eq!(s.last().header("if-match"), before.1.as_deref());
+    holds(&s, &customer);
+}
+
+#[test]
+fn a_303_after_a_write_is_a_success_and_the_get_carries_no_precondition() {
+    let s = server(Options {
+        write_answer: WriteAnswer::SeeOther,
+        if_match_on_get: true,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    let answer = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"name": "Lee"}))
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let requests = s.requests();
+    let get = requests.last().unwrap();
+    assert_eq!(get.method, "GET");
+    assert_eq!(get.header("if-match"), None, "the follow-up GET is plain");
+    assert_eq!(
+        r["name"], "Lee",
+        "the representation read after the 303 is adopted"
+    );
+    holds(&s, &r);
+    // update applies one increment exactly once.
+    let done = api.update(&mut r, increment).unwrap();
+    assert_eq!(done.conflicts, 0);
+    assert_eq!(count(&s), 1);
+    holds(&s, &r);
+}
+
+#[test]
+fn a_weak_etag_is_rejected_honestly_and_update_stops_at_once() {
+    let s = server(Options {
+        validators: Validators::Weak,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert!(r.etag().unwrap().starts_with("W/"));
+    let err = api.update(&mut r, increment).unwrap_err();
+    assert!(matches!(err, Error::EtagRejected(_)), "{err:?}");
+    let patches = s.count("PATCH");
+    assert_eq!(patches, 1, "one attempt, not all of them");
+    assert_eq!(count(&s), 0);
+    holds(&s, &r);
+}
+
+#[test]
+fn an_eve_style_answer_keeps_the_links_and_adds_no_status_field() {
+    let s = server(Options {
+        write_answer: WriteAnswer::Eve,
+        eve_style: true,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert!(r.has_rel("collection") && r.has_rel("parent"));
+    api.update(&mut r, increment).unwrap();
+    assert!(
+        r.has_rel("collection") && r.has_rel("parent"),
+        "links survive: {r}"
+    );
+    assert!(r.data().get("_status").is_none(), "{r}");
+    assert_eq!(r["count"], 1);
+    holds(&s, &r);
+    // The next update needs no refresh: the resource is current.
+    let before = s.requests().len();
+    api.update(&mut r, increment).unwrap();
+    assert_eq!(s.requests().len(), before + 1, "one PATCH, no GET");
+    holds(&s, &r);
+}
+
+#[test]
+fn a_null_in_an_update_removes_the_field_here_and_there() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    api.update(&mut r, |d| {
+        d.as_object_mut().unwrap().remove("name");
+    })
+    .unwrap();
+    assert!(r.data().get("name").is_none(), "{r}");
+    assert!(s.current(PATH).unwrap().data.get("name").is_none());
+    holds(&s, &r);
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"count": null}))
+        .unwrap();
+    assert!(r.data().get("count").is_none(), "{r}");
+    holds(&s, &r);
+}
+
+#[test]
+fn an_obs_text_etag_is_sent_byte_exact_and_nothing_is_lost() {
+    let s = server(Options {
+        validators: Validators::ObsText,
+        require_precondition: false,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let r = api.using_endpoint(PATH).get().unwrap();
+    let got = r
+        .meta()
+        .response
+        .headers
+        .get("etag")
+        .map(|v| v.as_bytes().to_vec());
+    assert!(got.as_ref().is_some_and(|b| !b.is_ascii()), "{got:?}");
+    assert!(r.etag().is_some(), "an obs-text etag is kept");
+
+    let ok = Arc::new(AtomicU32::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let api = api.clone();
+            let ok = Arc::clone(&ok);
+            thread::spawn(move || {
+                let mut r = api.using_endpoint(PATH).get().unwrap();
+                for _ in 0..10 {
+                    api.update(&mut r, increment).unwrap();
+                    ok.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let patch = s
+        .requests()
+        .into_iter()
+        .rfind(|q| q.method == "PATCH")
+        .unwrap();
+    assert!(
+        patch
+            .header_bytes("if-match")
+            .is_some_and(|b| !b.is_ascii())
+    );
+    assert_eq!(count(&s), i64::from(ok.load(Ordering::SeqCst)));
+    assert_eq!(count(&s), 40);
+}
+
+#[test]
+fn update_refuses_to_write_without_an_etag_unless_told() {
+    for validators in [Validators::LastModifiedOnly, Validators::None] {
+        let s = server(Options {
+            validators,
+            require_precondition: false,
+            ..Options::default()
+        });
+        let api = api(&s);
+        let mut r = api.using_endpoint(PATH).get().unwrap();
+        let err = api.update(&mut r, increment).unwrap_err();
+        assert!(matches!(err, Error::Unconditional { .. }), "{err:?}");
+        assert_eq!(s.count("PATCH"), 0, "{validators:?}: nothing is sent");
+        assert_eq!(count(&s), 0);
+
+        let opt_in = UpdateOptions::new().allow_unconditional();
+        api.update_with(&mut r, &opt_in, increment).unwrap();
+        assert_eq!(count(&s), 1);
+        let patch = s.last();
+        assert_eq!(
+            patch.header("if-unmodified-since").is_some(),
+            validators == Validators::LastModifiedOnly
+        );
+    }
+}
+
+#[test]
+fn refresh_replaces_data_and_validators_together_or_not_at_all() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert_eq!(api.refresh(&mut r).unwrap(), Refresh::NotModified);
+    assert_eq!(s.last().header("if-none-match"), r.etag());
+    let mut other = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"count": 3}))
+        .unwrap();
+    holds(&s, &r);
+    assert_eq!(api.refresh(&mut r).unwrap(), Refresh::Replaced);
+    assert_eq!(r["count"], 3);
+    holds(&s, &r);
+
+    let no_content = server(Options {
+        get_no_content: true,
+        ..Options::default()
+    });
+    let api = self::api(&no_content);
+    let mut r = Resource::from(json!({"_links": {"self": {"href": PATH}}, "count": 9}));
+    let err = api.refresh(&mut r).unwrap_err();
+    assert!(matches!(err, Error::NotRepresentation(_)), "{err:?}");
+    assert_eq!(
+        r["count"], 9,
+        "a 204 is not a representation: nothing changed"
+    );
+}
+
+#[test]
+fn refresh_asks_if_modified_since_when_only_a_date_is_known() {
+    let s = server(Options {
+        validators: Validators::LastModifiedOnly,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert!(r.last_modified().is_some() && r.etag().is_none());
+    assert_eq!(api.refresh(&mut r).unwrap(), Refresh::NotModified);
+    assert_eq!(s.last().header("if-modified-since"), r.last_modified());
+}
+
+#[test]
+fn a_representation_in_the_answer_is_adopted() {
+    for prefer in [false, true] {
+        let s = server(Options {
+            write_answer: if prefer {
+                WriteAnswer::NoContent
+            } else {
+                WriteAnswer::Representation
+            },
+            ..Options::default()
+        });
+        let api = api(&s);
+        let mut r = api.using_endpoint(PATH).get().unwrap();
+        let mut request = api.follow_mut(&mut r).to("self");
+        if prefer {
+            request = request.with_headers([("Prefer", "return=representation")]);
+        }
+        request.put(json!({"count": 5, "name": "Sam"})).unwrap();
+        assert_eq!(r["count"], 5);
+        assert_eq!(
+            r.etag().map(str::to_owned),
+            s.current(PATH)
+                .map(|c| String::from_utf8_lossy(&c.etag.unwrap()).into_owned())
+        );
+        holds(&s, &r);
+    }
+}
+
+#[test]
+fn an_action_link_through_follow_carries_the_precondition_of_its_own_url_only() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let r = api.using_endpoint(PATH).get().unwrap();
+    let etag = r.etag().unwrap().to_owned();
+    api.follow(&r)
+        .to("self")
+        .patch(json!({"name": "Lee"}))
+        .unwrap();
+    assert_eq!(s.last().header("if-match"), Some(etag.as_str()));
+    assert_eq!(r["name"], "Kim", "a borrowed resource does not change");
+    // Its next write through follow_mut fails safe.
+    let mut r = r;
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"name": "Sam"}))
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    holds(&s, &r);
+}
+
+#[test]
+fn writes_without_validators_can_be_refused_by_the_api() {
+    let s = server(Options {
+        require_precondition: false,
+        ..Options::default()
+    });
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .require_preconditions(true)
+        .build()
+        .unwrap();
+    let mut r = Resource::from(json!({"_links": {"self": {"href": PATH}}, "count": 5}));
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"count": 5}))
+        .unwrap_err();
+    assert!(matches!(err, Error::Unconditional { .. }), "{err:?}");
+    assert!(s.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn eight_threads_of_twenty_five_updates_all_succeed_with_default_settings() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let conflicts = Arc::new(AtomicU32::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let api = api.clone();
+            let conflicts = Arc::clone(&conflicts);
+            thread::spawn(move || {
+                let mut r = api.using_endpoint(PATH).get().unwrap();
+                for _ in 0..25 {
+                    let done = api.update(&mut r, increment).unwrap();
+                    conflicts.fetch_add(done.conflicts, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert_eq!(count(&s), 200);
+    println!(
+        "8 x 25 updates: {} conflicts, {} requests",
+        conflicts.load(Ordering::SeqCst),
+        s.requests().len()
+    );
+}
+
+mod interleavings {
+    //! Two clients interleave random writes, updates and refreshes of one resource. Every
+    //! change reported `Ok` is in the server's final state, and the invariant holds after
+    //! every call.
+
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+
+    #[derive(Debug, Clone, Copy)]
+    enum Op {
+        /// A PATCH through follow_mut setting a field of its own.
+        Patch,
+        /// A PUT through follow_mut of the client's data plus a field of its own.
+        Put,
+        /// `update`: increment the shared counter and set a field of its own.
+        Update,
+        Refresh,
+        /// A PATCH through follow (the resource is only borrowed).
+        SharedPatch,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            Just(Op::Patch),
+            Just(Op::Put),
+            Just(Op::Update),
+            Just(Op::Refresh),
+            Just(Op::SharedPatch),
+        ]
+    }
+
+    fn answer() -> impl Strategy<Value = WriteAnswer> {
+        prop_oneof![
+            Just(WriteAnswer::NoContent),
+            Just(WriteAnswer::Representation),
+            Just(WriteAnswer::Eve),
+            Just(WriteAnswer::SeeOther),
+            Just(WriteAnswer::Bare),
+        ]
+    }
+
+    fn config() -> Config {
+        let mut c = Config {
+            failure_persistence: None,
+            ..Config::default()
+        };
+        if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+            c.rng_seed = RngSeed::Fixed(0x1517_2026);
+        }
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            c.cases = 48;
+        }
+        c
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn no_change_reported_ok_is_ever_lost(
+            steps in prop::collection::vec((0usize..2, op()), 1..16),
+            answer in answer(),
+            eve_style in any::<bool>(),
+        ) {
+            let s = server(Options { write_answer: answer, eve_style, ..Options::default() });
+            let api = api(&s);
+            let mut clients = [
+                api.using_endpoint(PATH).get().unwrap(),
+                api.using_endpoint(PATH).get().unwrap(),
+            ];
+            // The fields each Ok write set, and how many updates succeeded.
+            let mut kept: Vec<(String, Value)> = Vec::new();
+            let mut updates = 0;
+            for (n, (who, op)) in steps.iter().enumerate() {
+                let field = format!("f{n}");
+                let value = json!(n);
+                let r = &mut clients[*who];
+                let outcome = match op {
+                    Op::Patch => api.follow_mut(r).to("self").patch(json!({&field: value})).map(|_| ()),
+                    Op::Put => {
+                        let mut body = own_fields(r.data());
+                        body[&field] = value.clone();
+                        api.follow_mut(r).to("self").put(body).map(|_| ())
+                    }
+                    Op::Update => api
+                        .update(r, |d| {
+                            increment(d);
+                            d[&field] = value.clone();
+                        })
+                        .map(|_| ()),
+                    Op::Refresh => api.refresh(r).map(|_| ()),
+                    Op::SharedPatch => api.follow(r).to("self").patch(json!({&field: value})).map(|_| ()),
+                };
+                match outcome {
+                    Ok(()) => {
+                        if !matches!(op, Op::Refresh) {
+                            kept.push((field, value));
+                        }
+                        if matches!(op, Op::Update) {
+                            updates += 1;
+                        }
+                    }
+                    Err(e) => prop_assert!(e.is_conflict(), "step {n} {op:?}: {e}"),
+                }
+                for c in &clients {
+                    holds(&s, c);
+                }
+            }
+            let now = s.current(PATH).unwrap().data;
+            for (field, value) in &kept {
+                prop_assert_eq!(&now[field], value, "{} was reported Ok but is lost: {}", field, now);
+            }
+            prop_assert_eq!(now["count"].as_i64().unwrap(), updates);
+        }
+    }
+}
