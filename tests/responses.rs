@@ -2,21 +2,20 @@
 
 mod common;
 
-use common::{RawServer, api, api_at};
+use common::{RawServer, Reply, Server, api, api_at};
 use halchemy::{ResponseBody, http::header};
-use httpmock::prelude::*;
 use serde_json::{Value, json};
 
 #[test]
 fn a_json_body_becomes_the_data_with_the_details_beside_it() {
-    let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(GET).path("/customers/1");
-        then.status(200)
+    let server = Server::routes(vec![(
+        "GET",
+        "/customers/1",
+        Reply::new(200)
             .header("content-type", "application/hal+json")
             .header("etag", "\"v1\"")
-            .body(r#"{"_links":{"self":{"href":"/customers/1"}},"name":"Kim","age":40}"#);
-    });
+            .body(r#"{"_links":{"self":{"href":"/customers/1"}},"name":"Kim","age":40}"#),
+    )]);
     let api = api(&server);
     let r = api.using_endpoint("/customers/1").get().unwrap();
     assert_eq!(r["name"], "Kim");
