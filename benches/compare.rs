@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 
 mod common;
 use common::{
-    api, big_doc, raw_agent, raw_agent_literal_resolver, raw_get, response, serve, small_doc, walk,
+    api, big_doc, raw_agent, raw_agent_literal_resolver, raw_get, serve, small_doc, walk,
 };
+use halchemy_testserver::fixed_response;
 
 // ---------------------------------------------------------------- measuring
 
@@ -165,23 +166,12 @@ fn big_collection(base: &str, rounds: usize) {
     let api = api(base);
     let url = format!("{base}/big");
     let mut raw = Series::new("raw ureq + serde_json: get, parse, walk");
-    let mut iter = Series::new("halchemy: get + iter_embedded(\"item\")");
-    let mut owned = Series::new("halchemy: get + into_embedded_many (moved)");
-    let mut many = Series::new("halchemy: get + embedded_many (owned copies)");
+    let mut many = Series::new("halchemy: get + embedded_many(\"item\"), walk");
     for _ in 0..rounds {
         raw.samples.push(sample(1, || {
             let doc = raw_get(&agent, &url);
             let items = doc["_embedded"]["item"].as_array().unwrap();
             black_box(walk(items.iter()));
-        }));
-        iter.samples.push(sample(1, || {
-            let page = api.using_endpoint(url.as_str()).get().unwrap();
-            black_box(walk(page.iter_embedded("item").unwrap().map(|r| r.data())));
-        }));
-        owned.samples.push(sample(1, || {
-            let page = api.using_endpoint(url.as_str()).get().unwrap();
-            let items = page.into_embedded_many("item").unwrap();
-            black_box(walk(items.iter().map(|r| r.data())));
         }));
         many.samples.push(sample(1, || {
             let page = api.using_endpoint(url.as_str()).get().unwrap();
@@ -195,7 +185,7 @@ fn big_collection(base: &str, rounds: usize) {
             big_doc().len()
         ),
         &raw,
-        &[&iter, &owned, &many],
+        &[&many],
     );
 }
 
@@ -320,22 +310,22 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "loop") {
         let which = args.get(i + 1).map(String::as_str).unwrap_or("raw");
         let n = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(1000);
-        let port = serve(vec![("/doc", response(&small_doc()))]);
-        let url = format!("http://127.0.0.1:{port}/doc");
+        let server = serve(vec![("/doc", fixed_response(&small_doc()))]);
+        let url = server.url("/doc");
         match which {
             "raw" => raw_loop(&raw_agent(), &url, n),
             "rawfast" => raw_loop(&raw_agent_literal_resolver(), &url, n),
-            _ => halchemy_loop(&api(&format!("http://127.0.0.1:{port}")), &url, n),
+            _ => halchemy_loop(&api(&server.base_url()), &url, n),
         }
         return;
     }
     let quick = std::env::args().any(|a| a == "quick");
     let (rounds, batch) = if quick { (9, 200) } else { (101, 200) };
-    let port = serve(vec![
-        ("/doc", response(&small_doc())),
-        ("/big", response(&big_doc())),
+    let server = serve(vec![
+        ("/doc", fixed_response(&small_doc())),
+        ("/big", fixed_response(&big_doc())),
     ]);
-    let base = format!("http://127.0.0.1:{port}");
+    let base = server.base_url();
     println!(
         "halchemy vs raw ureq, same process, same server ({base}); medians of {rounds} rounds"
     );

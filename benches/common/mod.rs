@@ -1,30 +1,19 @@
-//! Shared by the benchmarks: a fast keep-alive server serving fixed bytes, the documents, and
-//! the raw ureq client set up like halchemy's.
+//! Shared by the benchmarks: the test server's fast keep-alive server of fixed bytes, the
+//! documents, and the raw ureq client set up like halchemy's.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use halchemy::Api;
+use halchemy_testserver::Server;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- the server
 
-/// Serves each path's prebuilt response, keep-alive, one thread per connection.
-pub fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let routes = Arc::new(routes);
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let routes = Arc::clone(&routes);
-            thread::spawn(move || connection(stream, &routes));
-        }
-    });
-    port
+/// The benchmarks' server (`halchemy_testserver::Server::fixed`): each path's prebuilt
+/// response (`fixed_response`), keep-alive, its connection threads pinned to the last core.
+pub fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> Server {
+    Server::fixed(routes, Some(pin_to_last_core))
 }
 
 /// Pins the calling thread to the first core (the server runs on the last).
@@ -34,52 +23,11 @@ pub fn pin_to_first_core() {
     }
 }
 
+/// Pins the calling thread to the last core: the server's connection threads.
 fn pin_to_last_core() {
     if let Some(last) = core_affinity::get_core_ids().and_then(|c| c.last().copied()) {
         core_affinity::set_for_current(last);
     }
-}
-
-fn connection(stream: TcpStream, routes: &[(&'static str, Vec<u8>)]) {
-    pin_to_last_core();
-    let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let response = routes
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, r)| r.as_slice())
-            .unwrap_or(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
-        if writer.write_all(response).is_err() {
-            return;
-        }
-    }
-}
-
-pub fn response(body: &[u8]) -> Vec<u8> {
-    let mut r = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/hal+json\r\netag: \"v1\"\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(body);
-    r
 }
 
 /// A HAL document of about 1 KB.
