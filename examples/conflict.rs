@@ -5,14 +5,11 @@
 //! It starts the demo HAL API on 127.0.0.1 and lets a second client change the customer
 //! between our read and our write.
 
-#[path = "support/demo_server.rs"]
-mod demo_server;
-
 use halchemy::{Api, Error, Refresh};
 use serde_json::json;
 
 fn main() -> Result<(), Error> {
-    let server = demo_server::DemoServer::start().expect("the demo server starts");
+    let server = halchemy_testserver::demo::start().expect("the demo server starts");
     let api = Api::new(server.url())?;
 
     let mut customer = api.using_endpoint("/customers/A375").get()?;

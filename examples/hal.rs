@@ -26,9 +26,6 @@
 //!     hal --demo patch /customers/A375 '{"city": "Eagleton"}'
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --raw
 
-#[path = "support/demo_server.rs"]
-mod demo_server;
-
 use halchemy::{Api, Request, Resource};
 use serde_json::{Map, Value};
 
@@ -61,7 +58,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut args = parse(std::env::args().skip(1))?;
     let _server = if args.demo {
-        let server = demo_server::DemoServer::start()?;
+        let server = halchemy_testserver::demo::start()?;
         args.base = Some(server.url());
         Some(server)
     } else {

@@ -6,9 +6,6 @@
 //!
 //! Pass a base URL to walk your own copy of the demo API instead.
 
-#[path = "support/demo_server.rs"]
-mod demo_server;
-
 use halchemy::{Api, Error, Refresh, Resource};
 use serde_json::json;
 
@@ -35,7 +32,7 @@ fn step(n: u32, what: &str, r: &Resource) {
 fn tour() -> Result<(), Box<dyn std::error::Error>> {
     let base = match std::env::args().nth(1) {
         Some(url) => url,
-        None => demo_server::DemoServer::start()?.url(),
+        None => halchemy_testserver::demo::start()?.url(),
     };
     println!("halchemy tour of the demo HAL API at {base}\n");
     let api = Api::new(&base)?;
