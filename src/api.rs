@@ -520,6 +520,7 @@ impl fmt::Debug for Api {
             .field("body_limit", &c.body_limit)
             .field("timeout", &c.timeout)
             .field("connect_timeout", &c.connect_timeout)
+            .field("retry", &c.retry)
             .field("config_file", &c.config_file)
             .finish()
     }

@@ -105,8 +105,22 @@ pub(crate) struct Config {
     pub body_limit: u64,
     pub timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
+    pub retry: Retry,
     pub config_file: Option<PathBuf>,
 }
+
+/// Retries of `429 Too Many Requests` and `503 Service Unavailable`: off unless `max` > 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retry {
+    /// How many times a request is sent again.
+    pub max: u32,
+    /// The longest wait honoured; a longer `Retry-After` returns the response instead.
+    pub max_wait: Duration,
+}
+
+/// The wait when a `429`/`503` has no usable `Retry-After`.
+pub(crate) const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
+const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 impl Config {
     fn defaults() -> Result<Config> {
@@ -126,6 +140,10 @@ impl Config {
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: Some(DEFAULT_TIMEOUT),
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            retry: Retry {
+                max: 0,
+                max_wait: DEFAULT_MAX_RETRY_WAIT,
+            },
             config_file: None,
         })
     }
@@ -134,9 +152,17 @@ impl Config {
     pub(crate) fn set_base_url(&mut self, base: &str, keep_authorization: bool) -> Result<()> {
         let parsed = url::parse_base(base)?;
         let credentials = url::basic_credentials(&parsed);
-        self.base_url = match parsed.username().is_empty() && parsed.password().is_none() {
+        let plain = parsed.username().is_empty() && parsed.password().is_none();
+        self.base_url = match plain && ureq::http::Uri::try_from(base).is_ok() {
+            // Kept as given, so `base_url()` shows what the caller wrote.
             true => base.to_owned(),
-            false => url::without_userinfo(&parsed),
+            false => {
+                let built = url::without_userinfo(&parsed);
+                match base.ends_with('/') {
+                    true => built,
+                    false => built.trim_end_matches('/').to_owned(),
+                }
+            }
         };
         self.base_origin = Origin::of_url(&parsed);
         if let Some(c) = credentials
@@ -199,6 +225,8 @@ impl Config {
         if let Some(t) = layer.connect_timeout {
             self.connect_timeout = t.map(|t| t.min(MAX_TIMEOUT));
         }
+        set(&mut self.retry.max, &layer.retries);
+        set(&mut self.retry.max_wait, &layer.max_retry_wait);
         Ok(())
     }
 }
@@ -230,6 +258,8 @@ pub(crate) struct Layer {
     pub body_limit: Option<u64>,
     pub timeout: Option<Option<Duration>>,
     pub connect_timeout: Option<Option<Duration>>,
+    pub retries: Option<u32>,
+    pub max_retry_wait: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -507,6 +537,42 @@ impl ApiBuilder {
         self
     }
 
+    /// Sends a request again, up to `max` times, when the server answers
+    /// `429 Too Many Requests` or `503 Service Unavailable`, after the wait its `Retry-After`
+    /// asks (seconds or an HTTP date; 1 second without one), within the call's
+    /// [timeout](ApiBuilder::timeout). Only requests that are safe to repeat are: GET, HEAD,
+    /// OPTIONS, and writes that carry a precondition (`If-Match` or `If-Unmodified-Since`, so
+    /// a repeat cannot apply twice). A POST is never repeated. Defaults to 0 (off).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::builder().retries(3).no_config_file().build()?;
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn retries(mut self, max: u32) -> Self {
+        self.layer.retries = Some(max);
+        self
+    }
+
+    /// The longest `Retry-After` a [retry](ApiBuilder::retries) waits for; a server asking
+    /// for longer gets its `429`/`503` returned at once. Defaults to 30 seconds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::builder()
+    ///     .retries(3)
+    ///     .max_retry_wait(std::time::Duration::from_secs(5))
+    ///     .no_config_file()
+    ///     .build()?;
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.layer.max_retry_wait = Some(wait);
+        self
+    }
+
     /// Loads this `.halchemy` file instead of looking for one.
     ///
     /// By default the file is looked for: walking up from the current directory to the first
@@ -644,6 +710,8 @@ impl fmt::Debug for ApiBuilder {
             .field("body_limit", &l.body_limit)
             .field("timeout", &l.timeout)
             .field("connect_timeout", &l.connect_timeout)
+            .field("retries", &l.retries)
+            .field("max_retry_wait", &l.max_retry_wait)
             .field("config", &self.source)
             .field("proxy", &self.proxy)
             .finish()

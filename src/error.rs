@@ -329,6 +329,58 @@ impl Error {
         }
     }
 
+    /// True when no response arrived in time: the call's deadline or the connect timeout
+    /// passed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn check(e: &halchemy::Error) -> bool {
+    /// e.is_timeout()
+    /// # }
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Network(n) if n.kind() == NetworkErrorKind::Timeout)
+    }
+
+    /// True when no connection could be made: refused, the host name not found, or TLS
+    /// failed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn check(e: &halchemy::Error) -> bool {
+    /// e.is_connect()
+    /// # }
+    /// ```
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Network(n) if matches!(
+            n.kind(),
+            NetworkErrorKind::ConnectionRefused | NetworkErrorKind::Dns | NetworkErrorKind::Tls
+        ))
+    }
+
+    /// The URL of the request behind this error, when there was one, without credentials.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use halchemy::Api;
+    ///
+    /// let api = Api::builder().no_config_file().base_url("http://127.0.0.1:9").build()?;
+    /// let err = api.home().get().unwrap_err();
+    /// assert_eq!(err.url(), Some("http://127.0.0.1:9/"));
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Error::Network(n) => Some(n.url()),
+            Error::InvalidUrl { url, .. } | Error::Unconditional { url, .. } => Some(url),
+            Error::BodyTooLarge { url, .. } | Error::TooManyRedirects { url, .. } => Some(url),
+            other => other.response().map(|r| r.meta().request.url.as_str()),
+        }
+    }
+
     /// True for [`Error::Network`].
     ///
     /// # Example

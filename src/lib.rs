@@ -295,7 +295,7 @@ pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
 pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
 pub use update::{Refresh, UpdateOptions, Updated};
-pub use url::LinkResolution;
+pub use url::{LinkResolution, LinkResolutionError};
 
 /// The `http` crate's types used in [`Meta`] (header maps, names, values), re-exported from
 /// ureq.

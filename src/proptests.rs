@@ -202,15 +202,13 @@ proptest! {
             Err(Error::InvalidHeader { .. }) => {}
             Err(other) => prop_assert!(false, "unexpected error {:?}", other),
         }
-        let _ = crate::url::check_base(&base);
-        let joined = crate::url::join("http://h.example/api", &href);
-        if let Ok(uri) = crate::url::to_uri(&joined) {
-            prop_assert!(matches!(uri.scheme_str(), Some("http" | "https")));
-        }
         for mode in [crate::LinkResolution::Base, crate::LinkResolution::Document] {
-            let _ = crate::url::resolve("http://h.example/api", Some("http://h.example/a/b"), &href, mode);
+            if let Ok(u) = crate::url::resolve(&base, Some("http://h.example/a/b"), &href, mode)
+                && let Ok(uri) = crate::url::to_uri(&u)
+            {
+                prop_assert!(matches!(uri.scheme_str(), Some("http" | "https")));
+            }
         }
-        let _ = crate::url::redacted(&href);
     }
 
     #[test]

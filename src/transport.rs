@@ -140,6 +140,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
     };
     let mut hops = 0;
     let mut stale_retries = 0;
+    let mut busy_retries = 0;
     loop {
         let filtered = hop_headers(
             &all_headers,
@@ -222,6 +223,31 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             }
             continue;
         }
+        if let Some(wait) = busy_wait(
+            config,
+            &method,
+            &all_headers,
+            status,
+            response.headers(),
+            busy_retries,
+            deadline,
+        ) {
+            busy_retries += 1;
+            log::debug!(
+                target: "halchemy",
+                "{method} {} -> {}; retrying in {wait:?}",
+                url::redacted(&url),
+                status.as_u16()
+            );
+            // Read the body so the connection goes back to the pool.
+            let _ = response
+                .into_body()
+                .with_config()
+                .limit(config.body_limit)
+                .read_to_vec();
+            std::thread::sleep(wait);
+            continue;
+        }
         let (parts, mut response_body) = response.into_parts();
         let bytes = match response_body
             .with_config()
@@ -256,6 +282,90 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         };
         return Ok(response_resource(api, request, parts, bytes));
     }
+}
+
+/// How long to wait before sending the request again after a `429` or `503`, or `None` when
+/// it is not to be sent again: retries off or used up, a method that is not safe to repeat
+/// (only GET, HEAD, OPTIONS and writes carrying a precondition are), a wait longer than the
+/// cap, or one that would pass the call's deadline.
+fn busy_wait(
+    config: &crate::config::Config,
+    method: &Method,
+    headers: &HeaderMap,
+    status: StatusCode,
+    response_headers: &HeaderMap,
+    done: u32,
+    deadline: Option<Instant>,
+) -> Option<Duration> {
+    let busy = matches!(status.as_u16(), 429 | 503);
+    if !busy || done >= config.retry.max {
+        return None;
+    }
+    let repeatable = match *method {
+        Method::GET | Method::HEAD | Method::OPTIONS => true,
+        Method::PUT | Method::PATCH | Method::DELETE => {
+            headers.contains_key(header::IF_MATCH)
+                || headers.contains_key(header::IF_UNMODIFIED_SINCE)
+        }
+        _ => false,
+    };
+    if !repeatable {
+        return None;
+    }
+    let wait = response_headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, std::time::SystemTime::now()))
+        .unwrap_or(crate::config::DEFAULT_RETRY_WAIT);
+    let in_time = deadline.is_none_or(|d| Instant::now() + wait < d);
+    (wait <= config.retry.max_wait && in_time).then_some(wait)
+}
+
+/// A `Retry-After` value: delta-seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`);
+/// a date in the past is no wait. Other forms are not understood (`None`).
+pub(crate) fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = imf_fixdate(value)?;
+    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Seconds since the Unix epoch of an IMF-fixdate (RFC 9110 §5.6.7).
+fn imf_fixdate(s: &str) -> Option<u64> {
+    let (_, rest) = s.split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == month_name)? as u64
+        + 1;
+    let year: u64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|n| n.parse::<u64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if parts.next()? != "GMT" || parts.next().is_some() || !(1..=31).contains(&day) {
+        return None;
+    }
+    if year < 1970 || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), years from 1970 on.
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3600 + m * 60 + sec)
 }
 
 /// Runs one hop, with the time left of the call when the agent's own timeout does not fit.
@@ -313,6 +423,7 @@ fn response_resource(
         url_is_own,
         header_links,
     };
+    warn_if_deprecated(&request, &parts.headers);
     let reason = status.canonical_reason().unwrap_or("").to_owned();
     let error = (code >= 400).then(|| MetaError::Status {
         status: code,
@@ -329,6 +440,34 @@ fn response_resource(
         error,
     };
     Resource::new(doc, validators, meta)
+}
+
+/// Logs a `warn` when the server says the resource is deprecated or will go away
+/// (`Deprecation`, RFC 9745; `Sunset`, RFC 8594), as the HAL draft asks of clients.
+fn warn_if_deprecated(request: &RequestMeta, headers: &HeaderMap) {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let (deprecation, sunset) = (value("deprecation"), value("sunset"));
+    if deprecation.is_none() && sunset.is_none() {
+        return;
+    }
+    let mut what = Vec::new();
+    if let Some(d) = deprecation {
+        what.push(format!("deprecated ({d})"));
+    }
+    if let Some(s) = sunset {
+        what.push(format!("to be withdrawn at {s}"));
+    }
+    log::warn!(
+        target: "halchemy",
+        "{} {} is {}",
+        request.method,
+        url::redacted(&request.url),
+        what.join(" and ")
+    );
 }
 
 /// Raises statuses in the `raise_on_status_codes` set (status 0 is not a status).
@@ -467,6 +606,29 @@ mod tests {
             parse_body(vec![0xff, b'x']).1,
             ResponseBody::Text("\u{fffd}x".into())
         );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_770); // Sun, 06 Nov 1994 08:49:30 GMT
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past"
+        );
+        assert_eq!(imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
+        for bad in ["", "-1", "soon", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT"] {
+            assert_eq!(retry_after(bad, SystemTime::now()), None, "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,9 @@ fn expected_url(expansion: &str) -> String {
     let lower = expansion.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         expansion.to_owned()
+    } else if expansion.starts_with(['?', '#']) {
+        // A query-only or fragment-only reference resolves against the base URL itself.
+        format!("{BASE}{expansion}")
     } else {
         format!("{BASE}/{}", expansion.trim_start_matches('/'))
     }
