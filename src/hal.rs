@@ -481,7 +481,6 @@ fn expand_curie(rel: &str, curies: Option<&Value>) -> Option<String> {
 /// The documentation URL of a curied rel: its curie's href with `{rel}` replaced by the rel's
 /// reference part (`ea:find` → `http://example.com/docs/rels/find`), as written (not resolved).
 /// `None` for a rel that is not curied or whose prefix `_links.curies` does not define.
-#[cfg_attr(not(test), expect(dead_code, reason = "the spine exposes it"))]
 pub(crate) fn rel_documentation(data: &Value, rel: &str) -> Option<String> {
     expand_curie(rel, data.get("_links").and_then(|l| l.get("curies")))
 }

@@ -384,6 +384,25 @@ impl Resource {
         self.hal_links().links_of(rel)
     }
 
+    /// The documentation URL of a curied rel: the matching curie's `href` with the rel's
+    /// reference in place of `{rel}` (HAL draft §8.2), or `None` when the rel is not curied
+    /// by a curie of this document.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let r = halchemy::Resource::from(serde_json::json!({"_links": {
+    ///     "curies": [{"name": "ea", "href": "http://example.com/docs/rels/{rel}", "templated": true}],
+    ///     "ea:orders": {"href": "/orders"}
+    /// }}));
+    /// assert_eq!(r.rel_documentation("ea:orders").as_deref(), Some("http://example.com/docs/rels/orders"));
+    /// // The expanded rel finds the curied link too.
+    /// assert!(r.has_rel("http://example.com/docs/rels/orders"));
+    /// ```
+    pub fn rel_documentation(&self, rel: &str) -> Option<String> {
+        hal::rel_documentation(self.data(), rel)
+    }
+
     /// The rels of `_embedded`.
     ///
     /// # Example
