@@ -274,13 +274,14 @@ impl Api {
     }
 
     /// How many PATCHes [`update`](Api::update) tries before returning the last conflict.
-    /// Defaults to 12.
+    /// Defaults to 40 (with the default backoff, enough for 8 writers contending on one
+    /// resource of a real server).
     ///
     /// # Example
     ///
     /// ```
     /// let api = halchemy::Api::builder().no_config_file().build()?;
-    /// assert_eq!(api.update_attempts(), 12);
+    /// assert_eq!(api.update_attempts(), 40);
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn update_attempts(&self) -> u32 {

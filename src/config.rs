@@ -42,9 +42,9 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_BODY_LIMIT: u64 = 10 * 1024 * 1024;
 /// Longer timeouts are cut to this (a year): the clock cannot add `Duration::MAX` to now.
 const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
-pub(crate) const DEFAULT_UPDATE_ATTEMPTS: u32 = 12;
+pub(crate) const DEFAULT_UPDATE_ATTEMPTS: u32 = 40;
 pub(crate) const DEFAULT_BACKOFF: Backoff = Backoff {
-    base: Duration::from_millis(10),
+    base: Duration::from_millis(50),
     cap: Duration::from_millis(1000),
 };
 const DEFAULT_UPDATE_CONTENT_TYPE: &str = "application/json";
@@ -427,7 +427,7 @@ impl ApiBuilder {
         self
     }
 
-    /// How many PATCHes [`Api::update`](crate::Api::update) tries. Defaults to 12.
+    /// How many PATCHes [`Api::update`](crate::Api::update) tries. Defaults to 40.
     ///
     /// # Example
     ///
@@ -442,7 +442,7 @@ impl ApiBuilder {
 
     /// The pause between [`update`](crate::Api::update) attempts after a conflict: a random
     /// time between zero and `min(cap, base × 2^n)` before attempt `n + 1` (exponential
-    /// backoff with full jitter). Defaults to a base of 10 ms and a cap of 1 s.
+    /// backoff with full jitter). Defaults to a base of 50 ms and a cap of 1 s.
     ///
     /// # Example
     ///

@@ -147,7 +147,7 @@ fn without_a_file_the_family_defaults_hold() {
     assert_eq!(api.base_url(), "http://localhost:2112");
     assert_eq!(api.parameters_list_style(), ListStyle::RepeatKey);
     assert_eq!(api.etag_field(), "_etag");
-    assert_eq!(api.update_attempts(), 12);
+    assert_eq!(api.update_attempts(), 40);
     assert_eq!(api.body_limit(), 10 * 1024 * 1024);
     assert!(api.error_handling().raise_on_network_error);
     assert!(api.error_handling().raise_on_status_codes.is_none());
