@@ -277,6 +277,7 @@ mod resource;
 mod status;
 mod template;
 mod transport;
+mod traverse;
 mod update;
 mod url;
 mod validators;
@@ -294,6 +295,7 @@ pub use params::ListStyle;
 pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
 pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
+pub use traverse::{Traversal, TraversalError};
 pub use update::{Refresh, UpdateOptions, Updated};
 pub use url::{LinkResolution, LinkResolutionError};
 
