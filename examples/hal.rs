@@ -6,8 +6,11 @@
 //! The url is absolute or relative to --base. Options:
 //!
 //!     --base URL          the API's base URL (default: the .halchemy file's, else http://localhost:2112)
-//!     --follow REL        follow a link of the current resource; repeat to walk a chain.
-//!                         In a link array pick one: REL[2], REL[name=x] or REL[title=x]
+//!     --follow PATH       follow a path of rels in one traversal: REL/REL/... (or repeat
+//!                         --follow). In a link array pick one: REL[2], REL[name=x] or
+//!                         REL[title=x]. A rel embedded as one resource on the way is used
+//!                         without a request. A rel that is a URI (holds `://`) takes a
+//!                         --follow of its own
 //!     --template K=V      a template value for the last step (V is JSON, else text)
 //!     --param K=V         a query parameter for the last step (V is JSON, else text)
 //!     --header K:V        a header for every request
@@ -17,16 +20,18 @@
 //!
 //! `patch` reads the target, then PATCHes it with `If-Match` set from its ETag: a concurrent
 //! change makes it fail (412) instead of overwriting someone else's work.
+//! Warnings (a deprecated link, a `Deprecation` or `Sunset` header) go to stderr.
 //! Errors print one line and exit with status 1.
 //!
 //! Examples:
 //!
 //!     hal --demo get / --follow customers
 //!     hal --demo get / --follow customer --template id=A375 --meta
+//!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
 //!     hal --demo patch /customers/A375 '{"city": "Eagleton"}'
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --raw
 
-use halchemy::{Api, Request, Resource};
+use halchemy::{Api, Resource, Target, Traversal};
 use serde_json::{Map, Value};
 
 #[derive(Default)]
@@ -35,7 +40,7 @@ struct Args {
     command: String,
     url: String,
     patch: Option<String>,
-    follow: Vec<String>,
+    follow: Vec<Step>,
     templates: Map<String, Value>,
     params: Map<String, Value>,
     headers: Vec<(String, String)>,
@@ -44,7 +49,41 @@ struct Args {
     demo: bool,
 }
 
+/// One rel of a `--follow` path, with its pick.
+struct Step {
+    rel: String,
+    pick: Option<Pick>,
+}
+
+enum Pick {
+    At(usize),
+    Named(String),
+    Titled(String),
+}
+
+/// Prints `warn` and `error` log lines of the library to stderr: deprecated links and
+/// resources. No logging crate needed for that.
+struct Stderr;
+
+impl log::Log for Stderr {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            let level = record.level().as_str().to_ascii_lowercase();
+            eprintln!("{level}: {}", record.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static STDERR: Stderr = Stderr;
+
 fn main() {
+    if log::set_logger(&STDERR).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -89,54 +128,91 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// GETs the url, then each `--follow` in turn; templates and parameters go to the last step.
+/// GETs the url, then the `--follow` path as one traversal; templates and parameters go to
+/// the last step.
 fn walk(api: &Api, args: &Args) -> halchemy::Result<Resource> {
     let first = api.using_endpoint(args.url.as_str());
-    let mut current = if args.follow.is_empty() {
-        last_options(first, args).get()?
-    } else {
-        first.get()?
+    let Some((step, rest)) = args.follow.split_first() else {
+        let first = match args.templates.is_empty() {
+            true => first,
+            false => first.with_template_values(&args.templates),
+        };
+        return match args.params.is_empty() {
+            true => first.get(),
+            false => first.with_parameters(&args.params).get(),
+        };
     };
-    for (i, step) in args.follow.iter().enumerate() {
-        let (rel, pick) = match step.split_once('[') {
-            Some((rel, rest)) => (rel, Some(rest.trim_end_matches(']'))),
-            None => (step.as_str(), None),
-        };
-        let mut req = api.follow(&current).to(rel);
-        req = match pick {
-            None => req,
-            Some(p) => match p.split_once('=') {
-                Some(("name", n)) => req.named(n),
-                Some(("title", t)) => req.titled(t),
-                _ => match p.parse() {
-                    Ok(index) => req.at(index),
-                    Err(_) => {
-                        return Err(halchemy::Error::Parameters(format!(
-                            "`{step}`: pick with REL[index], REL[name=x] or REL[title=x]"
-                        )));
-                    }
-                },
-            },
-        };
-        if i + 1 == args.follow.len() {
-            req = last_options(req, args);
-        }
-        current = req.get()?;
+    let mut traversal = picked(first.then(step.rel.as_str()), step);
+    for step in rest {
+        traversal = picked(traversal.then(step.rel.as_str()), step);
     }
-    Ok(current)
+    if !args.templates.is_empty() {
+        traversal = traversal.with_template_values(&args.templates);
+    }
+    if !args.params.is_empty() {
+        traversal = traversal.with_parameters(&args.params);
+    }
+    traversal.get()
 }
 
-fn last_options<'a, K>(req: Request<'a, K>, args: &Args) -> Request<'a, K> {
-    let req = if args.templates.is_empty() {
-        req
-    } else {
-        req.with_template_values(&args.templates)
-    };
-    if args.params.is_empty() {
-        req
-    } else {
-        req.with_parameters(&args.params)
+/// The traversal with the pick of its last step.
+fn picked<'a, T: Target>(t: Traversal<'a, T>, step: &Step) -> Traversal<'a, T> {
+    match &step.pick {
+        None => t,
+        Some(Pick::At(i)) => t.at(*i),
+        Some(Pick::Named(n)) => t.named(n.as_str()),
+        Some(Pick::Titled(title)) => t.titled(title.as_str()),
     }
+}
+
+/// The steps of one `--follow` value: rels separated by `/` (outside `[...]`), each with an
+/// optional pick. A value holding `://` is one rel (a URI), with no pick.
+fn steps(path: &str) -> Result<Vec<Step>, String> {
+    if path.contains("://") {
+        return Ok(vec![Step {
+            rel: path.to_owned(),
+            pick: None,
+        }]);
+    }
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts.into_iter().map(|p| step(p, path)).collect()
+}
+
+fn step(text: &str, path: &str) -> Result<Step, String> {
+    let bad =
+        || format!("`{path}`: write REL, REL[index], REL[name=x] or REL[title=x], joined by /");
+    let (rel, pick) = match text.split_once('[') {
+        None => (text, None),
+        Some((rel, rest)) => {
+            let inside = rest.strip_suffix(']').ok_or_else(bad)?;
+            let pick = match inside.split_once('=') {
+                Some(("name", n)) => Pick::Named(n.to_owned()),
+                Some(("title", t)) => Pick::Titled(t.to_owned()),
+                _ => Pick::At(inside.parse().map_err(|_| bad())?),
+            };
+            (rel, Some(pick))
+        }
+    };
+    if rel.is_empty() {
+        return Err(bad());
+    }
+    Ok(Step {
+        rel: rel.to_owned(),
+        pick,
+    })
 }
 
 fn print(r: &Resource, args: &Args) {
@@ -177,7 +253,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--base" => a.base = Some(value(&mut it, "--base")?),
-            "--follow" => a.follow.push(value(&mut it, "--follow")?),
+            "--follow" => a.follow.extend(steps(&value(&mut it, "--follow")?)?),
             "--template" => {
                 let (k, v) = pair(value(&mut it, "--template")?, '=', "--template")?;
                 a.templates.insert(k, json_or_text(v));
@@ -218,11 +294,19 @@ fn usage() -> String {
 
 The url is absolute or relative to --base. `patch` reads the target, then PATCHes it with
 If-Match from its ETag, so a concurrent change fails (412) instead of being overwritten.
+Warnings (deprecated links and resources) go to stderr.
+
+examples:
+  hal --demo get / --follow customer --template id=A375 --raw
+  hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
 
 options:
   --base URL          the API's base URL (default: the .halchemy file's, else http://localhost:2112)
-  --follow REL        follow a link of the current resource; repeat to walk a chain.
-                      In a link array pick one: REL[2], REL[name=x] or REL[title=x]
+  --follow PATH       follow a path of rels in one traversal: REL/REL/... (or repeat
+                      --follow). In a link array pick one: REL[2], REL[name=x] or
+                      REL[title=x]. A rel embedded as one resource on the way is used
+                      without a request. A rel that is a URI (holds ://) takes a --follow
+                      of its own
   --template K=V      a template value for the last step (V is JSON, else text)
   --param K=V         a query parameter for the last step (V is JSON, else text)
   --header K:V        a header for every request

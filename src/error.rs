@@ -44,7 +44,8 @@ pub enum Error {
     Network(Box<NetworkError>),
 
     /// The response's status is in the `raise_on_status_codes` set (or was checked with
-    /// [`Resource::raise_for_status_codes`]). The whole response is inside.
+    /// [`Resource::raise_for_status_codes`]), or a hop before the last of a
+    /// [`Traversal`](crate::Traversal) did not answer `2xx`. The whole response is inside.
     #[error("server answered {} {} to {} {}", .0.status(), .0.meta().response.reason, .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     Status(Box<Resource>),
 
@@ -282,6 +283,14 @@ pub enum Error {
     #[error("the change conflicts with someone else's at {}: resolve it with Api::merge after a follow_mut write, or update again", quoted(&.0.unresolved().iter().map(|p| p.to_string()).collect::<Vec<_>>()))]
     MergeConflicts(Box<crate::Merge>),
 
+    /// A step of a traversal ([`Request::then`](crate::Request::then)) failed: the error
+    /// inside says why, and [`TraversalError::step`](crate::TraversalError::step) and
+    /// [`TraversalError::rel`](crate::TraversalError::rel) say where.
+    /// The helpers of `Error` (`status()`, `response()`, `url()`, `is_timeout()`, …) look
+    /// through it to the step's error.
+    #[error(transparent)]
+    Traversal(Box<crate::TraversalError>),
+
     /// A request body could not be serialized.
     #[error("cannot serialize the request body: {0}")]
     Serialize(#[source] serde_json::Error),
@@ -320,7 +329,7 @@ impl Error {
     /// # }
     /// ```
     pub fn response(&self) -> Option<&Resource> {
-        match self {
+        match self.cause() {
             Error::Status(r) | Error::PreconditionRequired(r) | Error::NotRepresentation(r) => {
                 Some(r)
             }
@@ -340,7 +349,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Network(n) if n.kind() == NetworkErrorKind::Timeout)
+        matches!(self.cause(), Error::Network(n) if n.kind() == NetworkErrorKind::Timeout)
     }
 
     /// True when no connection could be made: refused, the host name not found, or TLS
@@ -354,7 +363,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_connect(&self) -> bool {
-        matches!(self, Error::Network(n) if matches!(
+        matches!(self.cause(), Error::Network(n) if matches!(
             n.kind(),
             NetworkErrorKind::ConnectionRefused | NetworkErrorKind::Dns | NetworkErrorKind::Tls
         ))
@@ -373,7 +382,7 @@ impl Error {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn url(&self) -> Option<&str> {
-        match self {
+        match self.cause() {
             Error::Network(n) => Some(n.url()),
             Error::InvalidUrl { url, .. } | Error::Unconditional { url, .. } => Some(url),
             Error::BodyTooLarge { url, .. } | Error::TooManyRedirects { url, .. } => Some(url),
@@ -391,7 +400,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_network(&self) -> bool {
-        matches!(self, Error::Network(_))
+        matches!(self.cause(), Error::Network(_))
     }
 
     /// True for [`Error::PreconditionFailed`]: a lost race that a refresh and a retry resolve.
@@ -404,7 +413,16 @@ impl Error {
     /// # }
     /// ```
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::PreconditionFailed(_))
+        matches!(self.cause(), Error::PreconditionFailed(_))
+    }
+
+    /// The error itself, or for [`Error::Traversal`] the error of the step that failed.
+    fn cause(&self) -> &Error {
+        let mut e = self;
+        while let Error::Traversal(t) = e {
+            e = t.error();
+        }
+        e
     }
 
     /// A builder setter's error again, for `url()` called more than once. Setters only meet

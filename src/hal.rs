@@ -504,6 +504,16 @@ fn embedded_entry<'a>(data: &'a Value, rel: &str) -> Result<Option<&'a Value>> {
         .map(|(_, v)| v))
 }
 
+/// The key `rel` is stored under in `_embedded` (another spelling when found through a
+/// CURIE), so that an item's path inside the document names the entry that is there.
+pub(crate) fn embedded_key<'a>(data: &'a Value, rel: &'a str) -> &'a str {
+    let curies = data.get("_links").and_then(|l| l.get("curies"));
+    match embedded_map(data) {
+        Ok(Some(map)) => find_in(map, rel, curies).map_or(rel, |(key, _)| key),
+        _ => rel,
+    }
+}
+
 /// The rels of `_embedded` (empty when it is missing or malformed).
 pub(crate) fn embedded_rels(data: &Value) -> Vec<&str> {
     match embedded_map(data) {

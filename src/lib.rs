@@ -329,6 +329,7 @@ mod resource;
 mod status;
 mod template;
 mod transport;
+mod traverse;
 mod update;
 mod url;
 mod validators;
@@ -346,6 +347,7 @@ pub use params::ListStyle;
 pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
 pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
+pub use traverse::{Traversal, TraversalError};
 pub use update::{Refresh, UpdateOptions, Updated};
 pub use url::{LinkResolution, LinkResolutionError};
 

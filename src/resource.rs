@@ -447,11 +447,12 @@ impl Resource {
     /// ```
     pub fn embedded(&self, rel: &str, expect: Option<Multiplicity>) -> Result<Embedded> {
         let (items, found) = hal::embedded(self.data(), rel, expect)?;
+        let key = hal::embedded_key(self.data(), rel);
         Ok(match found {
             Multiplicity::One => {
-                Embedded::One(self.item(self.path.child(&["_embedded", rel]), None))
+                Embedded::One(self.item(self.path.child(&["_embedded", key]), None))
             }
-            Multiplicity::Many => Embedded::Many(self.items(&["_embedded", rel], items.len())),
+            Multiplicity::Many => Embedded::Many(self.items(&["_embedded", key], items.len())),
         })
     }
 
@@ -470,7 +471,8 @@ impl Resource {
     /// ```
     pub fn embedded_one(&self, rel: &str) -> Result<Resource> {
         hal::embedded(self.data(), rel, Some(Multiplicity::One))?;
-        Ok(self.item(self.path.child(&["_embedded", rel]), None))
+        let key = hal::embedded_key(self.data(), rel);
+        Ok(self.item(self.path.child(&["_embedded", key]), None))
     }
 
     /// The embedded resources of `rel` (an array). The items share this page instead of
@@ -492,7 +494,10 @@ impl Resource {
     /// ```
     pub fn embedded_many(&self, rel: &str) -> Result<Vec<Resource>> {
         let (items, _) = hal::embedded(self.data(), rel, Some(Multiplicity::Many))?;
-        Ok(self.items(&["_embedded", rel], items.len()))
+        Ok(self.items(
+            &["_embedded", hal::embedded_key(self.data(), rel)],
+            items.len(),
+        ))
     }
 
     /// Each element of the array at `field` as a resource, for collections that list items

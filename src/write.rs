@@ -84,8 +84,18 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
     if let Some(url) = r.read_url() {
         return Ok(url.to_owned());
     }
-    // Say why: no self link, or one that cannot be used.
-    let target = r.hal_links().target("self", None)?;
+    // Say why: no self link, several, or one that cannot be used.
+    let target = r
+        .hal_links()
+        .target("self", None)
+        .map_err(|e| match e {
+            Error::AmbiguousLink { choices, .. } => Error::MalformedHal(format!(
+                "the resource has {} self links ({}) and no url it was read from: refresh, update and merge need exactly one own url; get the one you mean with api.follow(&r).to(\"self\").at(i).get() and use that resource",
+                choices.len(),
+                choices.join("; ")
+            )),
+            other => other,
+        })?;
     let c = &api.config;
     url::resolve(
         &c.base_url,
