@@ -315,11 +315,13 @@ mod body;
 mod config;
 mod config_file;
 mod error;
+mod forms;
 mod hal;
 mod headers;
 mod merge;
 mod merging;
 mod meta;
+mod pages;
 mod params;
 #[cfg(test)]
 mod proptests;
@@ -327,6 +329,7 @@ mod request;
 mod resolver;
 mod resource;
 mod status;
+mod submit;
 mod template;
 mod transport;
 mod update;
@@ -338,14 +341,19 @@ pub use api::Api;
 pub use body::{Body, IntoBody};
 pub use config::{ApiBuilder, DEFAULT_BASE_URL, DEFAULT_ETAG_FIELD, ErrorHandling};
 pub use error::{Conflict, Error, NetworkError, NetworkErrorKind, Result};
+pub use forms::{
+    HAL_FORMS_ACCEPT, HAL_FORMS_MEDIA_TYPE, Property, PropertyChoice, PropertyOptions, Template,
+};
 pub use hal::{Link, Multiplicity};
 pub use merge::{Choice, FieldConflict, Merge};
 pub use merging::Merging;
 pub use meta::{Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
+pub use pages::{Items, Pages};
 pub use params::ListStyle;
 pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
 pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
+pub use submit::Submit;
 pub use update::{Refresh, UpdateOptions, Updated};
 pub use url::{LinkResolution, LinkResolutionError};
 
