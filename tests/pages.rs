@@ -486,3 +486,17 @@ fn walks_are_debuggable_without_credentials() {
     );
     assert!(text.contains("Embedded(\"i\")"), "{text}");
 }
+
+#[test]
+fn items_of_a_curied_rel_are_found_under_its_expansion() {
+    let api = api_at("http://127.0.0.1:9");
+    let page = Resource::from(json!({
+        "_links": {"curies": [{"name": "ea", "href": "http://example.com/rels/{rel}", "templated": true}]},
+        "_embedded": {"http://example.com/rels/orders": [{"total": 30}, {"total": 20}]}
+    }));
+    let totals: Vec<_> = all(api.pages(page).items("ea:orders"))
+        .iter()
+        .map(|o| o["total"].clone())
+        .collect();
+    assert_eq!(totals, [30, 20]);
+}
