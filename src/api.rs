@@ -42,8 +42,8 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`] when `base_url` is not an absolute `http(s)` URL, and
-    /// [`Error::Config`] for a bad `.halchemy` file.
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl) when `base_url` is not an absolute `http(s)` URL, and
+    /// [`Error::Config`](crate::Error::Config) for a bad `.halchemy` file.
     ///
     /// # Example
     ///
@@ -94,7 +94,7 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`]; the Api is unchanged then.
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl); the Api is unchanged then.
     ///
     /// # Example
     ///
@@ -128,7 +128,7 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidHeader`] for a bad name or value; nothing changes then.
+    /// [`Error::InvalidHeader`](crate::Error::InvalidHeader) for a bad name or value; nothing changes then.
     ///
     /// # Example
     ///
@@ -153,7 +153,7 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidHeader`] for a bad name or value; nothing changes then.
+    /// [`Error::InvalidHeader`](crate::Error::InvalidHeader) for a bad name or value; nothing changes then.
     ///
     /// # Example
     ///
