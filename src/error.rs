@@ -122,9 +122,53 @@ pub enum Error {
         choices: Vec<String>,
     },
 
-    /// The document's `_links`, one of its links, or its `_embedded` is not shaped as HAL says.
+    /// The document's `_links`, one of its links, its `_embedded` or its `_templates` is not
+    /// shaped as HAL (or HAL-FORMS) says.
     #[error("malformed hal document: {0}")]
     MalformedHal(String),
+
+    /// The resource has no HAL-FORMS template (`_templates` entry) with this name.
+    #[error(
+        "no template `{name}` in the resource; its templates are: {}",
+        list(available)
+    )]
+    TemplateNotFound {
+        /// The template asked for.
+        name: String,
+        /// The templates the resource has.
+        available: Vec<String>,
+    },
+
+    /// A HAL-FORMS template names a method halchemy does not send.
+    #[error(
+        "template `{template}` has method `{method}`; a template can only use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+    )]
+    FormMethod {
+        /// The template's name.
+        template: String,
+        /// The method as the document writes it.
+        method: String,
+    },
+
+    /// A value given for a HAL-FORMS template breaks one of its rules: a required property is
+    /// missing, or a value does not match the property's `regex`. Nothing was sent.
+    #[error("cannot submit template `{template}`: property `{property}` {message}")]
+    FormValue {
+        /// The template's name.
+        template: String,
+        /// The property whose value is wrong.
+        property: String,
+        /// What is wrong, such as `is required: give it a value` (boxed to keep `Error` small).
+        message: Box<str>,
+    },
+
+    /// A page walk was about to read a page it had already read: the pages link in a circle.
+    /// The walk ends here instead of looping forever.
+    #[error("the pages loop: the next page, {url}, was already read; the walk stops here")]
+    PageLoop {
+        /// The page read twice, without credentials.
+        url: String,
+    },
 
     /// The resource has no `_embedded` entry with this relation.
     #[error(
@@ -386,6 +430,7 @@ impl Error {
             Error::Network(n) => Some(n.url()),
             Error::InvalidUrl { url, .. } | Error::Unconditional { url, .. } => Some(url),
             Error::BodyTooLarge { url, .. } | Error::TooManyRedirects { url, .. } => Some(url),
+            Error::PageLoop { url } => Some(url),
             other => other.response().map(|r| r.meta().request.url.as_str()),
         }
     }

@@ -689,6 +689,27 @@ impl<T: Target> Request<'_, T> {
     }
 
     fn send(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
+        let prepared = self.prepare(method, body)?;
+        if write::is_write(&prepared.method) {
+            write::write(self.api, prepared, self.target.holder())
+        } else {
+            let response = transport::exchange(self.api, prepared)?;
+            transport::check_status(self.api, response)
+        }
+    }
+}
+
+impl<'a, T: Target> Request<'a, T> {
+    /// For a page walk: the Api, the first page's GET prepared but not sent, and the
+    /// request's own headers, to send again with the pages after it.
+    pub(crate) fn into_walk(mut self) -> (&'a Api, Result<Prepared>, HeaderMap) {
+        let own = self.opts.headers.clone();
+        let first = self.prepare(Method::GET, None);
+        (self.api, first, own)
+    }
+
+    /// The request ready to send; its own headers are moved into it.
+    fn prepare(&mut self, method: Method, body: Option<Body>) -> Result<Prepared> {
         self.opts.check()?;
         let located = self.target.locate()?;
         let url = build_url(self.api, &located, &self.opts)?;
@@ -702,14 +723,9 @@ impl<T: Target> Request<'_, T> {
             );
         }
         let timeout = self.opts.timeout.unwrap_or(self.api.config.timeout);
-        let prepared = Prepared::new(self.api, method, url, self.opts.headers, body, timeout)
-            .map_err(|e| from_link(e, rel.as_deref()))?;
-        if write::is_write(&prepared.method) {
-            write::write(self.api, prepared, self.target.holder())
-        } else {
-            let response = transport::exchange(self.api, prepared)?;
-            transport::check_status(self.api, response)
-        }
+        let headers = std::mem::take(&mut self.opts.headers);
+        Prepared::new(self.api, method, url, headers, body, timeout)
+            .map_err(|e| from_link(e, rel.as_deref()))
     }
 }
 

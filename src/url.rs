@@ -728,7 +728,7 @@ fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
 
 /// The form [`same_resource`] compares: normalized, without fragment and default port, with
 /// `/` for an empty path after a host, and escapes' hex digits uppercase.
-fn comparable(url: &str) -> String {
+pub(crate) fn comparable(url: &str) -> String {
     let normal = normalize(url).unwrap_or_else(|_| url.to_owned());
     let p = Parts::of(&normal);
     let authority = p.authority.map(|a| {
