@@ -778,7 +778,19 @@ fn upper_escapes(s: String) -> String {
 /// Cuts the userinfo by text: from `://` (or the start) to the last `@` before the first `/`,
 /// `?` or `#`.
 fn cut_userinfo(s: Cow<'_, str>) -> Cow<'_, str> {
-    let start = s.find("://").map_or(0, |i| i + 3);
+    // User info sits in an authority, after `//` — or at the start of a scheme-less proxy
+    // string (`user:pw@proxy:3128`). URIs of schemes without an authority keep their `@`
+    // (`mailto:kim@example.org`); anything else is cut, to err on the safe side.
+    let start = match s.find("//") {
+        Some(i) => i + 2,
+        None => {
+            let scheme = s.split(':').next().unwrap_or("").to_ascii_lowercase();
+            if ["mailto", "urn", "tel", "data", "news", "sip", "sips"].contains(&scheme.as_str()) {
+                return s;
+            }
+            0
+        }
+    };
     let end = s[start..]
         .find(['/', '?', '#'])
         .map_or(s.len(), |i| start + i);
@@ -805,6 +817,18 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_authority_holds_user_info() {
+        assert_eq!(redacted("mailto:kim@example.org"), "mailto:kim@example.org");
+        assert_eq!(redacted("//u:pw@h/x"), "//h/x");
+        assert_eq!(redacted("http://u:p@ss@h/x@y"), "http://h/x@y");
+    }
 }
 
 #[cfg(test)]

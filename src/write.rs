@@ -53,11 +53,22 @@ pub(crate) fn is_write(method: &Method) -> bool {
 }
 
 /// Whether `url` is one of `r`'s own URLs: its `self` link, or the URL it was read from.
+/// Every `self` link counts: a resource the server gave two writes to either with its
+/// validators.
 pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
     }
-    own_self_url(api, r).is_some_and(|own| url::same_resource(&own, url))
+    let c = &api.config;
+    r.hal_links()
+        .links_of("self")
+        .unwrap_or_default()
+        .iter()
+        .filter(|link| !link.templated)
+        .filter_map(|link| {
+            url::resolve(&c.base_url, r.document_url(), &link.href, c.link_resolution).ok()
+        })
+        .any(|own| url::same_resource(&own, url))
 }
 
 /// `r`'s `self` link, resolved as a request to it would be.
@@ -252,7 +263,7 @@ impl WriteIntent {
             WriteIntent::Replace(body) => {
                 let mut data = body.clone();
                 if let (Value::Object(new), Value::Object(old)) = (&mut data, base) {
-                    for hal_key in ["_links", "_embedded"] {
+                    for hal_key in ["_links", "_embedded", "_templates"] {
                         if !new.contains_key(hal_key)
                             && let Some(v) = old.get(hal_key)
                         {
