@@ -19,7 +19,12 @@
 //!     --demo              start the built-in demo HAL API and use it as --base
 //!
 //! `patch` reads the target, then PATCHes it with `If-Match` set from its ETag: a concurrent
-//! change makes it fail (412) instead of overwriting someone else's work.
+//! change makes it fail (412) instead of overwriting someone else's work. With `--merge`, a
+//! 412 is resolved by a three-way merge: fields only one side changed are kept; fields both
+//! changed are reported field by field and, on a terminal, you choose which value to keep
+//! (when standard input is not a terminal, the report is printed and `hal` exits with
+//! status 2, nothing sent). `--concurrently JSON` makes another client PATCH the target
+//! between our read and our write, to try it out.
 //! Warnings (a deprecated link, a `Deprecation` or `Sunset` header) go to stderr.
 //! Errors print one line and exit with status 1.
 //!
@@ -29,9 +34,13 @@
 //!     hal --demo get / --follow customer --template id=A375 --meta
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
 //!     hal --demo patch /customers/A375 '{"city": "Eagleton"}'
+//!     hal --demo patch /customers/A375 '{"name": "Leslie"}' --merge --concurrently '{"city": "Eagleton"}'
+//!     hal --demo patch /customers/A375 '{"name": "Leslie"}' --merge --concurrently '{"name": "Ann"}'
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --raw
 
-use halchemy::{Api, Resource, Target, Traversal};
+use std::io::{BufRead, IsTerminal, Write};
+
+use halchemy::{Api, Choice, Error, Resource, Target, Traversal};
 use serde_json::{Map, Value};
 
 #[derive(Default)]
@@ -47,6 +56,8 @@ struct Args {
     raw: bool,
     meta: bool,
     demo: bool,
+    merge: bool,
+    concurrently: Option<Value>,
 }
 
 /// One rel of a `--follow` path, with its pick.
@@ -86,6 +97,12 @@ fn main() {
     }
     if let Err(e) = run() {
         eprintln!("error: {e}");
+        // The whole cause chain: the library's message says what to do, the causes say why.
+        let mut source = e.source();
+        while let Some(cause) = source {
+            eprintln!("  caused by: {cause}");
+            source = cause.source();
+        }
         std::process::exit(1);
     }
 }
@@ -118,7 +135,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "patch" => {
             let body: Value = serde_json::from_str(args.patch.as_deref().unwrap_or_default())
                 .map_err(|e| format!("the patch is not JSON: {e}"))?;
-            let answer = api.follow_mut(&mut target).to("self").patch(body)?;
+            if let Some(change) = &args.concurrently {
+                let mut other = api.follow(&target).to("self").get()?;
+                api.follow_mut(&mut other).to("self").patch(change)?;
+                eprintln!("another client changed it meanwhile: {change}");
+            }
+            let answer = match api.follow_mut(&mut target).to("self").patch(body) {
+                Err(Error::PreconditionFailed(conflict)) if args.merge => {
+                    merge(&api, &mut target, &conflict)?
+                }
+                other => other?,
+            };
             eprintln!("etag now {}", target.etag().unwrap_or("(none)"));
             answer
         }
@@ -126,6 +153,47 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     print(&shown, &args);
     Ok(())
+}
+
+/// Resolves a 412 with a three-way merge: clean merges are sent at once; conflicts are asked
+/// about on a terminal, and reported (exit status 2, nothing sent) otherwise.
+fn merge(
+    api: &Api,
+    target: &mut Resource,
+    conflict: &halchemy::Conflict,
+) -> Result<Resource, Box<dyn std::error::Error>> {
+    let mut merging = api.merge(target, conflict)?;
+    if !merging.conflicts().is_empty() {
+        eprintln!("someone else changed it too:\n{}", *merging);
+        if !std::io::stdin().is_terminal() {
+            eprintln!("not a terminal: nothing was sent; resolve the conflicts and patch again");
+            std::process::exit(2);
+        }
+        let pointers: Vec<String> = merging.unresolved().iter().map(|p| p.to_string()).collect();
+        let stdin = std::io::stdin();
+        for pointer in pointers {
+            let choice = loop {
+                eprint!("{pointer}: keep [m]ine, [t]heirs, [r]emove it, or type a JSON value: ");
+                std::io::stderr().flush()?;
+                let mut line = String::new();
+                if stdin.lock().read_line(&mut line)? == 0 {
+                    return Err("no answer: nothing was sent".into());
+                }
+                match line.trim() {
+                    "m" | "mine" => break Choice::Mine,
+                    "t" | "theirs" => break Choice::Theirs,
+                    "r" | "remove" => break Choice::Remove,
+                    text => match serde_json::from_str(text) {
+                        Ok(value) => break Choice::Value(value),
+                        Err(_) => eprintln!("  not m, t, r or JSON: try again"),
+                    },
+                }
+            };
+            merging.resolve(&pointer, choice)?;
+        }
+    }
+    eprintln!("merged with the other change; sending it conditionally on their version");
+    Ok(merging.send()?)
 }
 
 /// GETs the url, then the `--follow` path as one traversal; templates and parameters go to
@@ -268,6 +336,14 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--raw" => a.raw = true,
             "--meta" => a.meta = true,
             "--demo" => a.demo = true,
+            "--merge" => a.merge = true,
+            "--concurrently" => {
+                let text = value(&mut it, "--concurrently")?;
+                a.concurrently = Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| format!("--concurrently takes JSON: {e}"))?,
+                );
+            }
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown option {flag}\n{}", usage()));
             }
@@ -294,7 +370,9 @@ fn usage() -> String {
 
 The url is absolute or relative to --base. `patch` reads the target, then PATCHes it with
 If-Match from its ETag, so a concurrent change fails (412) instead of being overwritten.
-Warnings (deprecated links and resources) go to stderr.
+With --merge a 412 is merged three ways: fields only one side changed are kept, and fields
+both changed are asked about on a terminal (elsewhere: the report is printed, nothing is
+sent, exit status 2). Warnings (deprecated links and resources) go to stderr.
 
 examples:
   hal --demo get / --follow customer --template id=A375 --raw
@@ -313,6 +391,8 @@ options:
   --raw               print compact JSON (default: pretty)
   --meta              print the status line and response headers before the body
   --demo              start the built-in demo HAL API and use it as --base
+  --merge             on a 412, merge with the other change instead of failing
+  --concurrently JSON another client PATCHes the target between our read and our write
   -h, --help          this help"
         .to_owned()
 }
