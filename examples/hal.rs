@@ -18,6 +18,12 @@
 //!     --meta              print the status line and response headers before the body
 //!     --demo              start the built-in demo HAL API and use it as --base
 //!
+//! `get` with `--pages REL` prints every item of a paged collection, following `next` links
+//! page after page (REL is an embedded rel, or a field such as Eve's `_items`). `--actions`
+//! lists the target's HAL-FORMS templates (asking for them with `Accept:
+//! application/prs.hal-forms+json`), and `--submit NAME KEY=VALUE...` submits one, after
+//! checking the values against the template.
+//!
 //! `patch` reads the target, then PATCHes it with `If-Match` set from its ETag: a concurrent
 //! change makes it fail (412) instead of overwriting someone else's work. With `--merge`, a
 //! 412 is resolved by a three-way merge: fields only one side changed are kept; fields both
@@ -34,6 +40,9 @@
 //!     hal --demo get / --follow customer --template id=A375 --meta
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
 //!     hal --demo patch /customers/A375 '{"city": "Eagleton"}'
+//!     hal --demo get /customers --pages item --raw
+//!     hal --demo get /customers/A375 --actions
+//!     hal --demo get /customers/A375 --submit move city=Eagleton
 //!     hal --demo patch /customers/A375 '{"name": "Leslie"}' --merge --concurrently '{"city": "Eagleton"}'
 //!     hal --demo patch /customers/A375 '{"name": "Leslie"}' --merge --concurrently '{"name": "Ann"}'
 //!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --raw
@@ -58,6 +67,10 @@ struct Args {
     demo: bool,
     merge: bool,
     concurrently: Option<Value>,
+    pages: Option<String>,
+    actions: bool,
+    submit: Option<String>,
+    values: Map<String, Value>,
 }
 
 /// One rel of a `--follow` path, with its pick.
@@ -121,6 +134,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         None
     };
     let mut builder = Api::builder().raise_on_status_codes(">399");
+    if args.actions || args.submit.is_some() {
+        builder = builder.header("Accept", halchemy::HAL_FORMS_ACCEPT);
+    }
     if let Some(base) = &args.base {
         builder = builder.base_url(base);
     }
@@ -131,6 +147,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut target = walk(&api, &args)?;
     let shown = match args.command.as_str() {
+        "get" if args.pages.is_some() => return pages(&api, target, &args),
+        "get" if args.actions => return actions(&target),
+        "get" if args.submit.is_some() => {
+            let name = args.submit.as_deref().unwrap_or_default();
+            let answer = api
+                .submit_mut(&mut target, name)
+                .with_values(&args.values)
+                .send()?;
+            eprintln!(
+                "submitted `{name}`: {} {}",
+                answer.status(),
+                answer.meta().response.reason
+            );
+            answer
+        }
         "get" => target,
         "patch" => {
             let body: Value = serde_json::from_str(args.patch.as_deref().unwrap_or_default())
@@ -152,6 +183,80 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown command `{other}`: use get or patch").into()),
     };
     print(&shown, &args);
+    Ok(())
+}
+
+/// Prints every item of every page, following `next`.
+fn pages(api: &Api, first: Resource, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let rel = args.pages.as_deref().unwrap_or_default();
+    let walk = api.pages(first.clone());
+    // Items listed in a field of the page (Eve's `_items`), else under `_embedded`.
+    let items = match first.data().get(rel).is_some_and(Value::is_array) {
+        true => walk.collection(rel),
+        false => walk.items(rel),
+    };
+    let mut count = 0;
+    for item in items {
+        let item = item?;
+        count += 1;
+        if args.raw {
+            println!("{item}");
+        } else {
+            println!("{item:#}");
+        }
+    }
+    eprintln!("{count} items");
+    Ok(())
+}
+
+/// Lists the HAL-FORMS templates of `r`.
+fn actions(r: &Resource) -> Result<(), Box<dyn std::error::Error>> {
+    let templates = r.templates()?;
+    if templates.is_empty() {
+        println!(
+            "no templates (the server may send them only for Accept: {})",
+            halchemy::HAL_FORMS_ACCEPT
+        );
+    }
+    for t in templates {
+        println!(
+            "{}: {} {} ({}){}",
+            t.name(),
+            t.method(),
+            t.target().unwrap_or("(the resource itself)"),
+            t.content_type(),
+            t.title()
+                .map(|title| format!(" — {title}"))
+                .unwrap_or_default()
+        );
+        for p in t.properties() {
+            let mut line = format!("    {}", p.name());
+            if p.is_required() {
+                line.push_str(" (required)");
+            }
+            if p.is_read_only() {
+                line.push_str(" (read-only)");
+            }
+            if let Some(kind) = p.input_type() {
+                line.push_str(&format!(" type {kind}"));
+            }
+            if let Some(regex) = p.regex() {
+                line.push_str(&format!(" matching /{regex}/"));
+            }
+            if let Some(options) = p.options() {
+                let choices: Vec<String> = options
+                    .choices()
+                    .iter()
+                    .map(|c| c.value().to_string())
+                    .collect();
+                line.push_str(&format!(" one of {}", choices.join(", ")));
+            }
+            if let Some(prompt) = p.prompt() {
+                line.push_str(&format!(" — {prompt}"));
+            }
+            println!("{line}");
+        }
+    }
     Ok(())
 }
 
@@ -337,6 +442,9 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--meta" => a.meta = true,
             "--demo" => a.demo = true,
             "--merge" => a.merge = true,
+            "--pages" => a.pages = Some(value(&mut it, "--pages")?),
+            "--actions" => a.actions = true,
+            "--submit" => a.submit = Some(value(&mut it, "--submit")?),
             "--concurrently" => {
                 let text = value(&mut it, "--concurrently")?;
                 a.concurrently = Some(
@@ -349,6 +457,16 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             _ => positional.push(arg),
         }
+    }
+    // With --submit, KEY=VALUE arguments are the template's values.
+    if a.submit.is_some() {
+        let (values, rest): (Vec<String>, Vec<String>) =
+            positional.into_iter().partition(|p| p.contains('='));
+        for v in values {
+            let (k, v) = pair(v, '=', "--submit")?;
+            a.values.insert(k, json_or_text(v));
+        }
+        positional = rest;
     }
     let mut positional = positional.into_iter();
     a.command = positional.next().ok_or_else(usage)?;
@@ -376,6 +494,9 @@ sent, exit status 2). Warnings (deprecated links and resources) go to stderr.
 
 examples:
   hal --demo get / --follow customer --template id=A375 --raw
+  hal --demo get / --follow customers --pages item --raw
+  hal --demo get /customers/A375 --actions
+  hal --demo get /customers/A375 --submit move city=Eagleton
   hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
 
 options:
@@ -391,6 +512,10 @@ options:
   --raw               print compact JSON (default: pretty)
   --meta              print the status line and response headers before the body
   --demo              start the built-in demo HAL API and use it as --base
+  --pages REL         print every item of a paged collection (an embedded rel, or a
+                      field such as _items), following `next` page after page
+  --actions           list the target's HAL-FORMS templates
+  --submit NAME K=V.. submit the template NAME with these values (checked first)
   --merge             on a 412, merge with the other change instead of failing
   --concurrently JSON another client PATCHes the target between our read and our write
   -h, --help          this help"

@@ -287,8 +287,44 @@ impl Template {
             if let (Some(regex), Some(value)) = (&property.regex, value) {
                 self.check_pattern(property, regex, value)?;
             }
+            if let (Some(options), Some(value)) = (&property.options, value) {
+                self.check_choice(property, options, value)?;
+            }
         }
         Ok(Value::Object(body))
+    }
+
+    /// Checks a value against a property's inline options: it (or each item of an array) must
+    /// be one of the choices' values. Options given by a link are left to the server.
+    fn check_choice(
+        &self,
+        property: &Property,
+        options: &PropertyOptions,
+        value: &Value,
+    ) -> Result<()> {
+        let choices = options.choices();
+        if choices.is_empty() || is_missing(value) {
+            return Ok(());
+        }
+        let allowed = |v: &Value| {
+            choices.iter().any(|c| {
+                c.value() == v || c.value().as_str().is_some_and(|s| Some(s) == v.as_str())
+            })
+        };
+        let given: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        match given.into_iter().find(|v| !allowed(v)) {
+            None => Ok(()),
+            Some(_) => {
+                let names: Vec<String> = choices.iter().map(|c| c.value().to_string()).collect();
+                Err(self.value_error(
+                    property,
+                    format!("is not one of its options: use one of {}", names.join(", ")),
+                ))
+            }
+        }
     }
 
     /// Checks a value against a property's regex: a scalar, or each item of an array.
@@ -1710,5 +1746,36 @@ mod tests {
         assert!(t.properties()[0].is_required());
         assert!(!t.properties()[0].is_read_only());
         assert!(!t.properties()[1].is_required());
+    }
+
+    #[test]
+    fn a_value_must_be_one_of_the_inline_options() {
+        let doc = json!({"_templates": {"move": {"method": "patch", "properties": [
+            {"name": "city", "options": {"inline": ["Pawnee", "Eagleton"]}},
+            {"name": "tags", "options": {"inline": [{"prompt": "A", "value": "a"}, {"prompt": "B", "value": "b"}]}}
+        ]}}});
+        let t = form(&doc, "move");
+        assert!(
+            t.check(&json!({"city": "Eagleton", "tags": ["a", "b"]}))
+                .is_ok()
+        );
+        assert!(
+            t.check(&json!({})).is_ok(),
+            "an absent value is not checked"
+        );
+        let err = t.check(&json!({"city": "Nowhere"})).unwrap_err();
+        assert!(
+            matches!(&err, Error::FormValue { property, .. } if property == "city"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("\"Pawnee\", \"Eagleton\""),
+            "{err}"
+        );
+        assert!(
+            !err.to_string().contains("Nowhere"),
+            "the value is never repeated: {err}"
+        );
+        assert!(t.check(&json!({"tags": ["a", "z"]})).is_err());
     }
 }
