@@ -502,6 +502,13 @@ impl Api {
         })
     }
 
+    /// An href of `r`'s links as a request to it goes: resolved by the Api's
+    /// [`LinkResolution`] against the base URL or `r`'s document.
+    pub(crate) fn resolve_href(&self, r: &Resource, href: &str) -> Result<String> {
+        let c = &self.config;
+        url::resolve(&c.base_url, r.document_url(), href, c.link_resolution)
+    }
+
     fn config_mut(&mut self) -> &mut Config {
         Arc::make_mut(&mut self.config)
     }

@@ -18,7 +18,7 @@ use crate::headers;
 use crate::params;
 use crate::resource::Resource;
 use crate::template;
-use crate::transport::{self, Prepared};
+use crate::transport::Prepared;
 use crate::url::{self, LinkResolution};
 use crate::write::{self, Holder};
 
@@ -690,12 +690,7 @@ impl<T: Target> Request<'_, T> {
 
     fn send(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
         let prepared = self.prepare(method, body)?;
-        if write::is_write(&prepared.method) {
-            write::write(self.api, prepared, self.target.holder())
-        } else {
-            let response = transport::exchange(self.api, prepared)?;
-            transport::check_status(self.api, response)
-        }
+        write::send(self.api, prepared, self.target.holder())
     }
 }
 

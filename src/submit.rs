@@ -16,8 +16,7 @@ use crate::forms::Template;
 use crate::headers;
 use crate::params;
 use crate::resource::Resource;
-use crate::transport::{self, Prepared};
-use crate::url;
+use crate::transport::Prepared;
 use crate::write::{self, Holder};
 
 impl Api {
@@ -54,7 +53,7 @@ impl Api {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn submit<'a>(&'a self, resource: &'a Resource, template: impl Into<String>) -> Submit<'a> {
-        Submit::new(self, Held::Shared(resource), template.into())
+        Submit::new(self, Holder::Shared(resource), template.into())
     }
 
     /// Starts submitting the HAL-FORMS template `template` of `resource` to change it: a
@@ -94,7 +93,7 @@ impl Api {
         resource: &'a mut Resource,
         template: impl Into<String>,
     ) -> Submit<'a> {
-        Submit::new(self, Held::Exclusive(resource), template.into())
+        Submit::new(self, Holder::Exclusive(resource), template.into())
     }
 }
 
@@ -146,7 +145,8 @@ impl Api {
 #[must_use = "a submit does nothing until it is sent"]
 pub struct Submit<'a> {
     api: &'a Api,
-    holder: Held<'a>,
+    /// The resource it starts from: shared (`submit`) or brought forward (`submit_mut`).
+    holder: Holder<'a>,
     name: String,
     values: Value,
     headers: HeaderMap,
@@ -154,12 +154,6 @@ pub struct Submit<'a> {
     timeout: Option<Option<Duration>>,
     /// The first problem a setter met, reported by `url()` or `send()`.
     error: Option<Error>,
-}
-
-/// The resource a submit starts from: through `submit`, or `submit_mut` (brought forward).
-enum Held<'a> {
-    Shared(&'a Resource),
-    Exclusive(&'a mut Resource),
 }
 
 /// What a submit sends.
@@ -170,7 +164,7 @@ struct Planned {
 }
 
 impl<'a> Submit<'a> {
-    fn new(api: &'a Api, holder: Held<'a>, name: String) -> Self {
+    fn new(api: &'a Api, holder: Holder<'a>, name: String) -> Self {
         Submit {
             api,
             holder,
@@ -315,27 +309,18 @@ impl<'a> Submit<'a> {
             planned.body,
             timeout,
         )?;
-        if write::is_write(&prepared.method) {
-            let holder = match self.holder {
-                Held::Shared(r) => Holder::Shared(r),
-                Held::Exclusive(r) => Holder::Exclusive(r),
-            };
-            write::write(self.api, prepared, holder)
-        } else {
-            let response = transport::exchange(self.api, prepared)?;
-            transport::check_status(self.api, response)
-        }
+        write::send(self.api, prepared, self.holder)
     }
 
     fn fail(&mut self, e: Error) {
         self.error.get_or_insert(e);
     }
 
-    fn resource(&self) -> &Resource {
-        match &self.holder {
-            Held::Shared(r) => r,
-            Held::Exclusive(r) => r,
-        }
+    /// The resource it starts from (`submit` and `submit_mut` always give one).
+    fn resource(&self) -> Result<&Resource> {
+        self.holder
+            .resource()
+            .ok_or_else(|| Error::Parameters("a submit needs a resource".to_owned()))
     }
 
     /// The template read, the values checked, the URL built.
@@ -343,13 +328,13 @@ impl<'a> Submit<'a> {
         if let Some(e) = &self.error {
             return Err(e.builder_copy());
         }
-        let r = self.resource();
+        let r = self.resource()?;
         let template = r.template(&self.name)?;
         let values = template.check(&self.values)?;
         let method = method_of(&template)?;
         let c = &self.api.config;
         let mut url = match template.target() {
-            Some(target) => url::resolve(&c.base_url, r.document_url(), target, c.link_resolution)?,
+            Some(target) => self.api.resolve_href(r, target)?,
             None => write::own_url(self.api, r)?,
         };
         let in_query = matches!(
@@ -384,7 +369,7 @@ impl fmt::Debug for Submit<'_> {
         f.debug_struct("Submit")
             .field("template", &self.name)
             .field("values", &names)
-            .field("etag", &self.resource().etag())
+            .field("etag", &self.resource().ok().and_then(Resource::etag))
             .field("headers", &headers::Redacted(&self.headers))
             .field("timeout", &self.timeout)
             .field("error", &self.error)

@@ -27,7 +27,7 @@ pub enum Holder<'r> {
 }
 
 impl Holder<'_> {
-    fn resource(&self) -> Option<&Resource> {
+    pub(crate) fn resource(&self) -> Option<&Resource> {
         match self {
             Holder::None => None,
             Holder::Shared(r) => Some(r),
@@ -47,6 +47,17 @@ pub(crate) enum WriteIntent {
     Delete,
 }
 
+/// Sends any request: PUT, PATCH and DELETE through [`write`], everything else as a plain
+/// exchange under the status policy (a read or a POST never touches the resource).
+pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<Resource> {
+    if is_write(&prepared.method) {
+        write(api, prepared, holder)
+    } else {
+        let response = transport::exchange(api, prepared)?;
+        transport::check_status(api, response)
+    }
+}
+
 /// PUT, PATCH and DELETE: the methods that carry a resource's precondition.
 pub(crate) fn is_write(method: &Method) -> bool {
     matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
@@ -59,15 +70,12 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
     }
-    let c = &api.config;
     r.hal_links()
         .links_of("self")
         .unwrap_or_default()
         .iter()
         .filter(|link| !link.templated)
-        .filter_map(|link| {
-            url::resolve(&c.base_url, r.document_url(), &link.href, c.link_resolution).ok()
-        })
+        .filter_map(|link| api.resolve_href(r, &link.href).ok())
         .any(|own| url::same_resource(&own, url))
 }
 
@@ -77,14 +85,7 @@ fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
     if target.templated {
         return None;
     }
-    let c = &api.config;
-    url::resolve(
-        &c.base_url,
-        r.document_url(),
-        target.href,
-        c.link_resolution,
-    )
-    .ok()
+    api.resolve_href(r, target.href).ok()
 }
 
 /// The URL writes to `r` go to: its `self` link, else the URL it was read from.
@@ -107,13 +108,7 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
             )),
             other => other,
         })?;
-    let c = &api.config;
-    url::resolve(
-        &c.base_url,
-        r.document_url(),
-        target.href,
-        c.link_resolution,
-    )
+    api.resolve_href(r, target.href)
 }
 
 /// Sends a write. To the resource's own URL it carries the resource's precondition (unless
