@@ -491,8 +491,12 @@ impl Api {
         Follower::new(self, resource)
     }
 
-    pub(crate) fn from_config(config: Config, proxy: &Proxy) -> Result<Api> {
-        let agent = crate::agent::new(&config, proxy)?;
+    pub(crate) fn from_config(
+        config: Config,
+        proxy: &Proxy,
+        tls: &crate::tls::TlsSettings,
+    ) -> Result<Api> {
+        let agent = crate::agent::new(&config, proxy, tls)?;
         Ok(Api {
             agent,
             config: Arc::new(config),

@@ -252,8 +252,15 @@
 //!
 //! Each request logs one `debug` line through the [`log`](https://docs.rs/log) crate (target
 //! `halchemy`): method, URL without credentials, status and duration. No header value is ever
-//! logged. HTTPS uses rustls with the Mozilla root certificates; the `native-tls` feature uses
-//! the platform's TLS instead.
+//! logged.
+//!
+//! HTTPS uses rustls with the Mozilla root certificates (feature `rustls`, on by default); the
+//! `native-tls` feature uses the platform's TLS and trust store instead.
+//! `ApiBuilder::add_root_certificate_pem`, `ApiBuilder::client_certificate_pem` and
+//! `ApiBuilder::platform_trust_store` (feature `platform-verifier` under rustls) set what is
+//! trusted and presented; a TLS failure is a [`NetworkErrorKind::Tls`] error that names the
+//! host and says why. Other features: `gzip` (default) and `brotli` responses, `socks-proxy`,
+//! and `cookies` (a cookie jar per `Api`, shared by its clones).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -276,6 +283,7 @@ mod resolver;
 mod resource;
 mod status;
 mod template;
+mod tls;
 mod transport;
 mod update;
 mod url;
