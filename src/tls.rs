@@ -4,10 +4,12 @@
 
 use std::fmt;
 
-use crate::error::Error;
-
 /// The roots trusted besides the added ones.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    allow(dead_code, reason = "set only by the tls setters")
+)]
 pub(crate) enum BuiltInRoots {
     /// rustls: Mozilla's root certificates; native-tls: the platform's trust store.
     #[default]
@@ -279,17 +281,14 @@ mod backend {
         };
         let mut key = None;
         for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(key_pem) {
-            match section.map_err(|_| malformed())? {
-                (
-                    kind @ (SectionKind::PrivateKey
-                    | SectionKind::RsaPrivateKey
-                    | SectionKind::EcPrivateKey),
-                    der,
-                ) => {
-                    key = Some((kind, der));
-                    break;
-                }
-                _ => {}
+            let (kind, der) = section.map_err(|_| malformed())?;
+            let is_key = matches!(
+                kind,
+                SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey
+            );
+            if is_key {
+                key = Some((kind, der));
+                break;
             }
         }
         let Some((kind, der)) = key else {
@@ -373,8 +372,9 @@ mod backend {
     }
 }
 
-fn config_error(message: impl Into<String>) -> Error {
-    Error::TlsConfig {
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn config_error(message: impl Into<String>) -> crate::Error {
+    crate::Error::TlsConfig {
         message: message.into(),
     }
 }
@@ -611,7 +611,7 @@ mod tests {
         // A real key is longer than 127 bytes: long-form lengths.
         let long = vec![7; 1190];
         let out = pkcs1_to_pkcs8(&long);
-        assert_eq!(&out[..4], &[0x30, 0x82, 0x04, 0xbe]); // 18 + 4 + 1190 = 1212
+        assert_eq!(&out[..4], &[0x30, 0x82, 0x04, 0xbc]); // 18 + 4 + 1190 = 1212
         assert_eq!(&out[22..26], &[0x04, 0x82, 0x04, 0xa6]);
         assert_eq!(out.len(), 4 + 1212);
     }
