@@ -6,6 +6,8 @@ use std::sync::Arc;
 use ureq::http::HeaderMap;
 
 use crate::config::{ApiBuilder, Config, ErrorHandling, Proxy};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::headers;
 use crate::params::ListStyle;

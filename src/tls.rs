@@ -59,7 +59,7 @@ impl crate::ApiBuilder {
     ///
     /// # Errors
     ///
-    /// [`build`](Self::build) returns [`Error::TlsConfig`] for a PEM that is malformed or
+    /// [`build`](Self::build) returns [`Error::TlsConfig`](crate::Error::TlsConfig) for a PEM that is malformed or
     /// holds no certificate, or a certificate that cannot serve as a root.
     ///
     /// # Example
@@ -85,7 +85,7 @@ impl crate::ApiBuilder {
     ///
     /// # Errors
     ///
-    /// [`build`](Self::build) returns [`Error::TlsConfig`] when this is `false` and no root
+    /// [`build`](Self::build) returns [`Error::TlsConfig`](crate::Error::TlsConfig) when this is `false` and no root
     /// was added: no server could be trusted.
     ///
     /// # Example
@@ -114,7 +114,7 @@ impl crate::ApiBuilder {
     ///
     /// # Errors
     ///
-    /// [`build`](Self::build) returns [`Error::TlsConfig`] when roots were also added with
+    /// [`build`](Self::build) returns [`Error::TlsConfig`](crate::Error::TlsConfig) when roots were also added with
     /// [`add_root_certificate_pem`](Self::add_root_certificate_pem): the platform's store
     /// cannot be combined with them (add them to the platform's store instead).
     ///
@@ -138,7 +138,7 @@ impl crate::ApiBuilder {
     ///
     /// # Errors
     ///
-    /// [`build`](Self::build) returns [`Error::TlsConfig`] for a PEM that is malformed or
+    /// [`build`](Self::build) returns [`Error::TlsConfig`](crate::Error::TlsConfig) for a PEM that is malformed or
     /// holds no certificate or no key, and for a key that does not belong to the first
     /// certificate of the chain.
     ///
