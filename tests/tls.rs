@@ -347,3 +347,72 @@ fn the_platform_store_cannot_be_combined_with_added_roots() {
         .build()
         .unwrap();
 }
+
+/// The contents of the DER element at the start of `der`, and what follows it.
+fn der_element(der: &[u8]) -> (&[u8], &[u8]) {
+    let (len, header) = match der[1] {
+        n if n < 0x80 => (usize::from(n), 2),
+        n => {
+            let count = usize::from(n & 0x7f);
+            let len = der[2..2 + count]
+                .iter()
+                .fold(0, |acc, b| (acc << 8) | usize::from(*b));
+            (len, 2 + count)
+        }
+    };
+    (&der[header..header + len], &der[header + len..])
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            match i <= chunk.len() {
+                true => b64.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize])),
+                false => b64.push('='),
+            }
+        }
+    }
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn an_rsa_key_in_pkcs1_form_works_as_a_client_key() {
+    // native-tls gets every key labelled as PKCS#8 from ureq: halchemy converts PKCS#1 first.
+    let pkcs8_pem = include_str!("data/rsa-test-key.pem");
+    let pkcs8_pem = &pkcs8_pem[pkcs8_pem.find("-----BEGIN").unwrap()..];
+    let key = KeyPair::from_pem(pkcs8_pem).unwrap();
+    // PrivateKeyInfo ::= SEQUENCE { version, algorithm, privateKey OCTET STRING (PKCS#1) }
+    let der = key.serialize_der();
+    let (info, _) = der_element(&der);
+    let (_, rest) = der_element(info); // version
+    let (_, rest) = der_element(rest); // algorithm
+    let (pkcs1, _) = der_element(rest);
+    let pkcs1_pem = pem("RSA PRIVATE KEY", pkcs1);
+
+    let ca = Ca::new("private ca");
+    let server = TlsServer::start(&ca.server(&["127.0.0.1"]), Some(&ca));
+    let mut params = CertificateParams::new(vec!["client.example".to_owned()]).unwrap();
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &ca.issuer).unwrap();
+    let api = builder(&server)
+        .add_root_certificate_pem(ca.pem())
+        .client_certificate_pem(cert.pem(), pkcs1_pem)
+        .build()
+        .unwrap();
+    assert_eq!(api.home().get().unwrap().status(), 200);
+    assert_eq!(server.served(), 1);
+}
