@@ -6,6 +6,8 @@ use std::sync::Arc;
 use ureq::http::HeaderMap;
 
 use crate::config::{ApiBuilder, Config, ErrorHandling, Proxy};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::headers;
 use crate::params::ListStyle;
@@ -494,8 +496,12 @@ impl Api {
         Follower::new(self, resource)
     }
 
-    pub(crate) fn from_config(config: Config, proxy: &Proxy) -> Result<Api> {
-        let agent = crate::agent::new(&config, proxy)?;
+    pub(crate) fn from_config(
+        config: Config,
+        proxy: &Proxy,
+        tls: &crate::tls::TlsSettings,
+    ) -> Result<Api> {
+        let agent = crate::agent::new(&config, proxy, tls)?;
         Ok(Api {
             agent,
             config: Arc::new(config),

@@ -255,6 +255,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A TLS setting of the [`ApiBuilder`](crate::ApiBuilder) that cannot be used, found by
+    /// `build`: a PEM that is malformed or holds no certificate, a client certificate whose
+    /// private key does not belong to it, roots that cannot be combined. The message names the
+    /// setter and what to pass instead; it never shows key material.
+    #[error("tls setting: {message}")]
+    TlsConfig {
+        /// What is wrong and what to do.
+        message: String,
+    },
+
     /// A header name or value that cannot be sent (for example one holding CR or LF).
     #[error("invalid header `{name}`: {message}")]
     InvalidHeader {
@@ -610,15 +620,28 @@ pub struct NetworkError {
     kind: NetworkErrorKind,
     method: String,
     url: String,
+    /// What a TLS failure means, naming the host (see `tls::explain`).
+    detail: Option<String>,
     source: ureq::Error,
 }
 
 impl NetworkError {
     pub(crate) fn new(method: &str, url: &str, source: ureq::Error) -> Self {
+        let parsed = ::url::Url::parse(url).ok();
+        let https = parsed.as_ref().is_some_and(|u| u.scheme() == "https");
+        let kind = classify(&source, https);
+        let detail = (kind == NetworkErrorKind::Tls).then(|| {
+            let host = parsed
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .unwrap_or("the server");
+            crate::tls::explain(&source, host)
+        });
         NetworkError {
-            kind: classify(&source),
+            kind,
             method: method.to_owned(),
             url: url.to_owned(),
+            detail,
             source,
         }
     }
@@ -667,14 +690,8 @@ impl NetworkError {
 
 impl fmt::Display for NetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} on {} {}: {}",
-            self.kind,
-            self.method,
-            self.url,
-            self.kind.hint()
-        )
+        let why = self.detail.as_deref().unwrap_or(self.kind.hint());
+        write!(f, "{} on {} {}: {why}", self.kind, self.method, self.url)
     }
 }
 
@@ -682,18 +699,24 @@ impl std::error::Error for NetworkError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.source {
             ureq::Error::Io(io) => Some(io),
+            ureq::Error::Other(e) => Some(e.as_ref()),
             other => Some(other),
         }
     }
 }
 
-fn classify(e: &ureq::Error) -> NetworkErrorKind {
+/// What kind of failure `e` is; `https`: the request's URL is an `https` one.
+fn classify(e: &ureq::Error, https: bool) -> NetworkErrorKind {
     use std::io::ErrorKind as Io;
     match e {
         ureq::Error::Timeout(_) => NetworkErrorKind::Timeout,
         ureq::Error::HostNotFound => NetworkErrorKind::Dns,
-        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
-        ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        ureq::Error::Other(e) if e.is::<crate::resolver::DnsError>() => NetworkErrorKind::Dns,
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => NetworkErrorKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
         #[cfg(feature = "native-tls")]
         ureq::Error::NativeTls(_) | ureq::Error::Der(_) => NetworkErrorKind::Tls,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
@@ -707,12 +730,11 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
             | Io::UnexpectedEof
             | Io::BrokenPipe
             | Io::NotConnected => NetworkErrorKind::ConnectionClosed,
-            Io::InvalidData if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
-                NetworkErrorKind::Tls
-            }
+            _ if crate::tls::is_tls_io(io, https) => NetworkErrorKind::Tls,
             Io::InvalidData => NetworkErrorKind::Protocol,
             _ => NetworkErrorKind::Other,
         },
+        #[cfg(any(feature = "gzip", feature = "brotli"))]
         ureq::Error::Decompress(..) => NetworkErrorKind::Protocol,
         _ => NetworkErrorKind::Other,
     }
@@ -780,6 +802,7 @@ mod tests {
             ),
             (io(io::ErrorKind::InvalidData), NetworkErrorKind::Protocol),
             (ureq::Error::Tls("bad certificate"), NetworkErrorKind::Tls),
+            #[cfg(feature = "rustls")]
             (
                 ureq::Error::Io(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -788,6 +811,12 @@ mod tests {
                 NetworkErrorKind::Tls,
             ),
             (io(io::ErrorKind::PermissionDenied), NetworkErrorKind::Other),
+            // A failed lookup, as the resolver reports it.
+            (
+                ureq::Error::Other(Box::new(crate::resolver::DnsError::for_test("h"))),
+                NetworkErrorKind::Dns,
+            ),
+            (io(io::ErrorKind::Other), NetworkErrorKind::Other),
         ] {
             let err = NetworkError::new("GET", "http://h/", e);
             assert_eq!(err.kind(), kind, "{err:?}");
@@ -797,5 +826,35 @@ mod tests {
                 "{msg}"
             );
         }
+    }
+
+    #[test]
+    fn invalid_data_over_https_is_tls_and_the_message_names_the_host() {
+        let e = ureq::Error::Io(io::Error::from(io::ErrorKind::InvalidData));
+        let err = NetworkError::new("GET", "https://api.example:8443/x", e);
+        assert_eq!(err.kind(), NetworkErrorKind::Tls);
+        let msg = err.to_string();
+        assert!(msg.contains("handshake with api.example failed"), "{msg}");
+    }
+
+    #[test]
+    fn a_dns_failure_keeps_its_cause_chain() {
+        use std::error::Error as _;
+        let dns = crate::resolver::DnsError::for_test("nowhere.example");
+        let err = NetworkError::new(
+            "GET",
+            "http://nowhere.example/",
+            ureq::Error::Other(Box::new(dns)),
+        );
+        assert_eq!(err.kind(), NetworkErrorKind::Dns);
+        let cause = err.source().unwrap();
+        assert!(cause.to_string().contains("`nowhere.example`"), "{cause}");
+        assert!(
+            cause
+                .source()
+                .unwrap()
+                .to_string()
+                .contains("failed to lookup")
+        );
     }
 }

@@ -304,8 +304,13 @@
 //! halchemy cannot stop another crate's logging. When you turn on debug logging, filter those
 //! targets out: with `env_logger`, `RUST_LOG=debug,ureq=info,ureq_proto=info`.
 //!
-//! HTTPS uses rustls with the Mozilla root certificates; the `native-tls` feature uses
-//! the platform's TLS instead.
+//! HTTPS uses rustls with the Mozilla root certificates (feature `rustls`, on by default); the
+//! `native-tls` feature uses the platform's TLS and trust store instead.
+//! `ApiBuilder::add_root_certificate_pem`, `ApiBuilder::client_certificate_pem` and
+//! `ApiBuilder::platform_trust_store` (feature `platform-verifier` under rustls) set what is
+//! trusted and presented; a TLS failure is a [`NetworkErrorKind::Tls`] error that names the
+//! host and says why. Other features: `gzip` (default) and `brotli` responses, `socks-proxy`,
+//! and `cookies` (a cookie jar per `Api`, shared by its clones).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -331,6 +336,7 @@ mod resource;
 mod status;
 mod submit;
 mod template;
+mod tls;
 mod transport;
 mod traverse;
 mod update;

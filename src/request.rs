@@ -362,6 +362,39 @@ impl<'a, T> Request<'a, T> {
         self
     }
 
+    /// Sends `Authorization: Bearer <token>` with this request only, instead of the Api's
+    /// credentials. It goes only to the origin the request is first sent to: a redirect to
+    /// another origin drops it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.using_endpoint("/admin").bearer_auth("s3cr3t");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn bearer_auth(self, token: impl AsRef<str>) -> Self {
+        let value = format!("Bearer {}", token.as_ref());
+        self.with_headers([("Authorization", value)])
+    }
+
+    /// Sends `Authorization: Basic base64(user:password)` (RFC 7617, UTF-8) with this request
+    /// only, instead of the Api's credentials. It goes only to the origin the request is first
+    /// sent to: a redirect to another origin drops it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.using_endpoint("/admin").basic_auth("alice", "s3cr3t");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn basic_auth(self, user: impl AsRef<str>, password: impl AsRef<str>) -> Self {
+        let value =
+            url::basic_authorization(user.as_ref().as_bytes(), password.as_ref().as_bytes());
+        self.with_headers([("Authorization", value)])
+    }
+
     /// Adds query parameters: a JSON object (or anything serializing to one), merged with
     /// a query the URL already has. See the crate docs for the encoding rules.
     ///

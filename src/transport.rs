@@ -54,7 +54,7 @@ impl Prepared {
         body: Option<Body>,
         timeout: Option<Duration>,
     ) -> Result<Prepared> {
-        let uri = url::to_uri(&url)?;
+        let uri = url::to_request_uri(&url)?;
         let mut headers = api.config.headers.clone();
         let explicit_credentials = own_headers
             .keys()
@@ -207,7 +207,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 status.as_u16(),
                 url::redacted(&next)
             );
-            uri = url::to_uri(&next)?;
+            uri = url::to_request_uri(&next)?;
             url = next;
             let becomes_get = status == StatusCode::SEE_OTHER
                 || (method == Method::POST
