@@ -752,8 +752,10 @@ impl<'a, T: Target> Request<'a, T> {
         }
         let timeout = self.opts.timeout.unwrap_or(self.api.config.timeout);
         let headers = std::mem::take(&mut self.opts.headers);
-        Prepared::new(self.api, method, url, headers, body, timeout)
-            .map_err(|e| from_link(e, rel.as_deref()))
+        let mut prepared = Prepared::new(self.api, method, url, headers, body, timeout)
+            .map_err(|e| from_link(e, rel.as_deref()))?;
+        prepared.rel = rel;
+        Ok(prepared)
     }
 }
 

@@ -41,6 +41,8 @@ pub(crate) struct Prepared {
     pub body: Option<Vec<u8>>,
     /// The whole call's time limit.
     pub timeout: Option<Duration>,
+    /// The rel followed, when the request follows a link (for warnings).
+    pub rel: Option<String>,
 }
 
 impl Prepared {
@@ -83,6 +85,7 @@ impl Prepared {
             explicit_credentials,
             body,
             timeout,
+            rel: None,
         })
     }
 }
@@ -131,6 +134,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         headers: mut all_headers,
         explicit_credentials,
         mut body,
+        rel,
         ..
     } = prepared;
     // Only needed (and only computed) when the request set credentials itself.
@@ -280,6 +284,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             headers: filtered.unwrap_or(all_headers),
             body,
         };
+        warn_if_deprecated(&request, rel.as_deref(), &parts.headers);
         return Ok(response_resource(api, request, parts, bytes));
     }
 }
@@ -423,7 +428,6 @@ fn response_resource(
         url_is_own,
         header_links,
     };
-    warn_if_deprecated(&request, &parts.headers);
     let reason = status.canonical_reason().unwrap_or("").to_owned();
     let error = (code >= 400).then(|| MetaError::Status {
         status: code,
@@ -444,7 +448,7 @@ fn response_resource(
 
 /// Logs a `warn` when the server says the resource is deprecated or will go away
 /// (`Deprecation`, RFC 9745; `Sunset`, RFC 8594), as the HAL draft asks of clients.
-fn warn_if_deprecated(request: &RequestMeta, headers: &HeaderMap) {
+fn warn_if_deprecated(request: &RequestMeta, rel: Option<&str>, headers: &HeaderMap) {
     let value = |name: &str| {
         headers
             .get(name)
@@ -461,9 +465,10 @@ fn warn_if_deprecated(request: &RequestMeta, headers: &HeaderMap) {
     if let Some(s) = sunset {
         what.push(format!("to be withdrawn at {s}"));
     }
+    let via = rel.map(|r| format!(" (link `{r}`)")).unwrap_or_default();
     log::warn!(
         target: "halchemy",
-        "{} {} is {}",
+        "{} {}{via} is {}",
         request.method,
         url::redacted(&request.url),
         what.join(" and ")

@@ -753,7 +753,13 @@ fn deprecation_is_logged_with_the_rel_and_the_url_and_no_credential() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     let legacy = &lines[1];
     let url = format!("http://127.0.0.1:{port}/api/legacy");
-    for part in [url.as_str(), "deprecated", "@1688169599", "2024"] {
+    for part in [
+        url.as_str(),
+        "`legacy`",
+        "deprecated",
+        "@1688169599",
+        "2024",
+    ] {
         assert!(legacy.contains(part), "{legacy}");
     }
 
