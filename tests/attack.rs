@@ -322,31 +322,130 @@ fn update_never_patches_without_an_etag_after_a_conflict() {
 }
 
 /// No panics on any input: a `Retry-After` of more seconds than an `Instant` can hold makes
-/// the retry check add it to `Instant::now()`, which panics (transport.rs, `busy_wait`).
+/// the retry check add it to `Instant::now()`, which panics (transport.rs, `busy_wait`); a
+/// date with a huge year overflows the day arithmetic of `imf_fixdate` (a panic in debug
+/// builds).
 #[test]
 fn a_huge_retry_after_does_not_panic() {
-    let s = Server::start(|_| {
-        Reply::new(503)
-            .header("retry-after", "18446744073709551615")
-            .json(&json!({}))
+    for value in [
+        "18446744073709551615",
+        "Sun, 06 Nov 18446744073709551615 08:49:37 GMT",
+    ] {
+        let s = Server::start(move |_| {
+            Reply::new(503)
+                .header("retry-after", value)
+                .json(&json!({}))
+        });
+        let api = Api::builder()
+            .base_url(s.base_url())
+            .no_config_file()
+            .no_proxy()
+            .retries(1)
+            .build()
+            .unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            api.using_endpoint(PATH).get().map(|r| r.status())
+        }));
+        assert!(
+            outcome.is_ok(),
+            "Retry-After: {value} from the server panicked the client"
+        );
+        assert_eq!(
+            outcome.unwrap().unwrap(),
+            503,
+            "returned at once, not retried"
+        );
+    }
+}
+
+/// A write answer whose `Content-Location` names another resource carries that resource's
+/// representation. The resource written must not take that document's fields as its own:
+/// today they are copied over the write's known effect (rule 4b's "fields r already has"),
+/// so the resource ends up holding `x: 2` — a value its own URL never had — next to the
+/// ETag of its own new version (`x: 5`).
+#[test]
+fn a_write_answer_about_another_resource_does_not_leak_into_the_resource() {
+    let state = Arc::new(std::sync::Mutex::new((1u32, 1i64))); // (version of /a, x of /a)
+    let shared = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut a = shared.lock().unwrap();
+        let current = format!("\"a{}\"", a.0);
+        match (req.method.as_str(), req.path()) {
+            ("GET", "/a") => Reply::new(200)
+                .header("etag", &current)
+                .json(&json!({"_links": {"self": {"href": "/a"}}, "x": a.1})),
+            ("PATCH", "/a") if req.header("if-match") == Some(current.as_str()) => {
+                let patch: serde_json::Value = serde_json::from_str(&req.body_text()).unwrap();
+                a.0 += 1;
+                a.1 = patch["x"].as_i64().unwrap();
+                // /a's new ETag, and the representation of /b (an audit entry, say),
+                // identified as such by Content-Location.
+                Reply::new(200)
+                    .header("etag", &format!("\"a{}\"", a.0))
+                    .header("content-location", "/b")
+                    .json(&json!({"_links": {"self": {"href": "/b"}}, "x": 2}))
+            }
+            _ => Reply::new(412).json(&json!({})),
+        }
     });
-    let api = Api::builder()
-        .base_url(s.base_url())
-        .no_config_file()
-        .no_proxy()
-        .retries(1)
-        .build()
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/a").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"x": 5}))
         .unwrap();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        api.using_endpoint(PATH).get().map(|r| r.status())
+    let (version, x) = *state.lock().unwrap();
+    if r.etag() == Some(format!("\"a{version}\"").as_str()) {
+        assert_eq!(
+            r["x"], x,
+            "the resource names /a's current version but holds /b's field: {r}"
+        );
+    }
+    assert_ne!(r["x"], 2, "/b's data leaked into /a: {r}");
+}
+
+/// A representation without a JSON body (a `204` to GET, or a body that is not JSON) has
+/// data `Null` but validators. A PATCH to its own URL (here by `update`) then "applies the
+/// merge patch locally" to `Null` and pairs the patch alone with the server's new ETag, as
+/// though the patch were the whole document.
+#[test]
+fn a_patch_of_a_resource_read_without_a_body_does_not_pair_the_patch_with_the_new_etag() {
+    let s = HalServer::start(Options {
+        get_no_content: true,
+        ..Options::default()
+    });
+    s.put(PATH, json!({"count": 0, "name": "Kim"}));
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(r.etag().is_some() && r.data().is_null());
+    // No self link to follow (no data); `update` writes to the URL it was read from.
+    api.update(&mut r, |d| d["count"] = 1.into()).unwrap();
+    assert_eq!(s.current(PATH).unwrap().data["name"], "Kim");
+    holds(&s, &r);
+}
+
+/// No credential in any text: the choices of an ambiguous rel, the "several self links"
+/// message of refresh/update/merge, and the `InvalidUrl` of a HAL-FORMS target show hrefs
+/// with their passwords.
+#[test]
+fn error_messages_about_links_show_no_password() {
+    let api = api_at("http://127.0.0.1:9");
+    let mut r = Resource::from(json!({
+        "_links": {
+            "self": [{"href": "http://u:S3CRET@127.0.0.1:9/a"}, {"href": "/b"}],
+            "pick": [{"href": "http://u:S3CRET@127.0.0.1:9/a"}, {"href": "/b"}]
+        },
+        "_templates": {"default": {"method": "PUT", "target": "http://u:S3CRET@[::1/x"}}
     }));
-    assert!(
-        outcome.is_ok(),
-        "a Retry-After from the server panicked the client"
-    );
-    assert_eq!(
-        outcome.unwrap().unwrap(),
-        503,
-        "returned at once, not retried"
-    );
+    let errors = [
+        api.follow(&r).to("pick").url().unwrap_err(),
+        r.link("self").unwrap_err(),
+        api.refresh(&mut r).unwrap_err(),
+        r.templates().unwrap_err(),
+    ];
+    for e in &errors {
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("S3CRET"), "a password in an error: {shown}");
+    }
 }
