@@ -470,7 +470,7 @@ fn parse_target(name: &str, json: Option<&Value>) -> Result<Option<String>> {
         }
     };
     let fail = |message: String| Error::InvalidUrl {
-        url: written.to_owned(),
+        url: crate::url::redacted(written).into_owned(),
         message,
     };
     let parsed = match url::Url::parse(written) {

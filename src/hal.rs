@@ -415,7 +415,8 @@ fn choices(links: &[&Value]) -> Vec<String> {
         .enumerate()
         .map(|(i, link)| {
             let attr = |k: &str| link.get(k).and_then(Value::as_str);
-            let mut line = format!("[{i}] {}", attr("href").unwrap_or("(no href)"));
+            let href = attr("href").map(crate::url::redacted);
+            let mut line = format!("[{i}] {}", href.as_deref().unwrap_or("(no href)"));
             if let Some(n) = attr("name") {
                 line.push_str(&format!(" name {n:?}"));
             }

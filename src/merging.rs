@@ -206,6 +206,9 @@ impl<'a> Merging<'a> {
             });
         }
         let answer = write::write_with(self.api, prepared, Holder::Exclusive(&mut next), true)?;
+        if !write::succeeded(&answer) {
+            return Err(Error::Status(Box::new(answer)));
+        }
         *self.resource = next;
         Ok(answer)
     }

@@ -308,8 +308,11 @@ fn busy_wait(
     }
     let repeatable = match *method {
         Method::GET | Method::HEAD | Method::OPTIONS => true,
+        // A precondition naming a version makes a repeat harmless (`If-Match: *` does not).
         Method::PUT | Method::PATCH | Method::DELETE => {
-            headers.contains_key(header::IF_MATCH)
+            headers
+                .get(header::IF_MATCH)
+                .is_some_and(|v| v.as_bytes().trim_ascii() != b"*")
                 || headers.contains_key(header::IF_UNMODIFIED_SINCE)
         }
         _ => false,
@@ -322,8 +325,12 @@ fn busy_wait(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| retry_after(v, std::time::SystemTime::now()))
         .unwrap_or(crate::config::DEFAULT_RETRY_WAIT);
-    let in_time = deadline.is_none_or(|d| Instant::now() + wait < d);
-    (wait <= config.retry.max_wait && in_time).then_some(wait)
+    if wait > config.retry.max_wait {
+        return None;
+    }
+    let in_time =
+        deadline.is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|at| at < d));
+    in_time.then_some(wait)
 }
 
 /// A `Retry-After` value: delta-seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`);
@@ -365,6 +372,9 @@ fn imf_fixdate(s: &str) -> Option<u64> {
     } else {
         (year, month - 3)
     };
+    if year > 9999 {
+        return None;
+    }
     let era = y / 400;
     let yoe = y - era * 400;
     let doy = (153 * mo + 2) / 5 + day - 1;
