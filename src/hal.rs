@@ -196,6 +196,8 @@ pub(crate) struct Links<'a> {
     header: Option<&'a Map<String, Value>>,
     /// The JSON type of `_links` when it is not an object: every lookup is then an error.
     malformed: Option<&'static str>,
+    /// `_embedded`, to say so when a rel asked for as a link is embedded instead.
+    embedded: Option<&'a Map<String, Value>>,
 }
 
 /// What a lookup of one rel found.
@@ -221,6 +223,7 @@ impl<'a> Links<'a> {
             body,
             header,
             malformed,
+            embedded: data.get("_embedded").and_then(Value::as_object),
         }
     }
 
@@ -291,10 +294,14 @@ impl<'a> Links<'a> {
     }
 
     fn not_found(&self, rel: &str, null: bool) -> Error {
+        let curies = self.curies();
         Error::RelNotFound {
             rel: rel.to_owned(),
             available: self.rels().into_iter().map(str::to_owned).collect(),
             null,
+            embedded: self
+                .embedded
+                .is_some_and(|m| find_in(m, rel, curies).is_some()),
         }
     }
 
@@ -556,6 +563,13 @@ pub(crate) fn embedded<'a>(
 /// when the entry is neither an object nor an array.
 pub(crate) fn page_items<'a>(data: &'a Value, rel: &str) -> Result<&'a [Value]> {
     match embedded_entry(data, rel)? {
+        // A page with items under other rels: the rel asked for is most likely misspelled.
+        None if embedded_map(data)?.is_some_and(|m| !m.is_empty()) => {
+            Err(Error::EmbeddedNotFound {
+                rel: rel.to_owned(),
+                available: embedded_rels(data).into_iter().map(str::to_owned).collect(),
+            })
+        }
         None | Some(Value::Null) => Ok(&[]),
         Some(one @ Value::Object(_)) => Ok(std::slice::from_ref(one)),
         Some(Value::Array(items)) => Ok(items),
