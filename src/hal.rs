@@ -47,7 +47,7 @@ use crate::params::json_type;
 /// assert_eq!(r.link("cancel")?.attribute("method"), Some(&json!("POST")));
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Link {
     /// The target URL or URI template.
@@ -129,6 +129,29 @@ impl Link {
         &self.attributes
     }
 }
+impl fmt::Debug for Link {
+    /// Every attribute, with the password of any URL redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn text(v: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+            v.as_deref().map(crate::url::redacted)
+        }
+        f.debug_struct("Link")
+            .field("href", &crate::url::redacted(&self.href))
+            .field("templated", &self.templated)
+            .field("media_type", &self.media_type)
+            .field("deprecation", &text(&self.deprecation))
+            .field("name", &self.name)
+            .field("profile", &text(&self.profile))
+            .field("title", &self.title)
+            .field("hreflang", &self.hreflang)
+            .field(
+                "attributes",
+                &crate::url::RedactedJson(&Value::Object(self.attributes.clone())),
+            )
+            .finish()
+    }
+}
+
 /// How many resources an embedded rel is expected to hold, for
 /// [`Resource::embedded`](crate::Resource::embedded).
 ///
