@@ -779,9 +779,11 @@ impl Index<usize> for Resource {
 }
 
 impl fmt::Display for Resource {
-    /// The data as JSON: compact with `{}`, pretty with `{:#}`.
+    /// The data as JSON: compact with `{}`, pretty with `{:#}`. A password in a URL the data
+    /// holds is redacted, as in every text halchemy produces; serialize the resource (it is
+    /// `Serialize`) or its [`data`](Resource::data) for the document exactly as it came.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.data(), f)
+        fmt::Display::fmt(&crate::url::RedactedJson(self.data()), f)
     }
 }
 

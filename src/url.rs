@@ -310,14 +310,15 @@ pub(crate) fn redacted(url: &str) -> Cow<'_, str> {
     cut_userinfo(read)
 }
 
-/// `Debug` of JSON with the passwords of URLs in its strings (link hrefs...) redacted.
+/// `Debug` and `Display` of JSON with the passwords of URLs in its strings (link hrefs...)
+/// redacted; JSON without such a URL is shown as it is, with no copy.
 pub(crate) struct RedactedJson<'a>(pub &'a serde_json::Value);
 
-impl std::fmt::Debug for RedactedJson<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl RedactedJson<'_> {
+    fn shown(&self) -> std::borrow::Cow<'_, serde_json::Value> {
         fn holds_secret(v: &serde_json::Value) -> bool {
             match v {
-                serde_json::Value::String(s) => s.contains('@') && s.contains("://"),
+                serde_json::Value::String(s) => s.contains('@') && s.contains("//"),
                 serde_json::Value::Array(a) => a.iter().any(holds_secret),
                 serde_json::Value::Object(o) => o.values().any(holds_secret),
                 _ => false,
@@ -336,11 +337,23 @@ impl std::fmt::Debug for RedactedJson<'_> {
             }
         }
         if !holds_secret(self.0) {
-            return std::fmt::Debug::fmt(self.0, f);
+            return std::borrow::Cow::Borrowed(self.0);
         }
         let mut copy = self.0.clone();
         redact(&mut copy);
-        std::fmt::Debug::fmt(&copy, f)
+        std::borrow::Cow::Owned(copy)
+    }
+}
+
+impl std::fmt::Debug for RedactedJson<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.shown(), f)
+    }
+}
+
+impl std::fmt::Display for RedactedJson<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.shown(), f)
     }
 }
 

@@ -131,6 +131,13 @@ fn no_text_the_crate_produces_shows_a_credential() {
     texts.debug("Api", &api);
     let home = api.home().get().unwrap();
     texts.debug("Resource", &home);
+    texts
+        .0
+        .push(("Resource (Display)".into(), format!("{home} {home:#}")));
+    assert!(
+        serde_json::to_string(&home).unwrap().contains("W0RD"),
+        "serializing gives the document exactly as it came"
+    );
     texts.debug("Meta", home.meta());
     texts.debug("RequestMeta", &home.meta().request);
     texts.debug("ResponseMeta", &home.meta().response);
