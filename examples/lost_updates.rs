@@ -26,8 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     };
-    let mut api = Api::builder().base_url(base).no_config_file().build()?;
-    api.set_update_attempts(100_000);
+    let api = Api::builder().base_url(base).no_config_file().build()?;
 
     let blind = run(&api, "blind", |api, href, _| {
         let current = api.using_endpoint(href).get()?;

@@ -101,14 +101,19 @@ fn tour() -> Result<(), Box<dyn std::error::Error>> {
         ron.etag().unwrap_or("-")
     );
 
-    // 6. A conditional write: If-Match goes with it, the new ETag comes back into `leslie`.
+    // 6. A conditional write: If-Match goes with it, and `leslie` moves to the new version,
+    //    data and ETag together.
     let before = leslie.etag().unwrap_or("-").to_owned();
     let saved = api
         .follow_mut(&mut leslie)
         .to("self")
         .patch(json!({"orders": 1}))?;
     step(6, "PATCH Leslie with If-Match", &saved);
-    println!("    etag {before} -> {}", leslie.etag().unwrap_or("-"));
+    println!(
+        "    etag {before} -> {}, orders now {}",
+        leslie.etag().unwrap_or("-"),
+        leslie["orders"]
+    );
 
     // 7. Meanwhile, someone else changes her (another thread, its own copy).
     let other_api = api.clone();

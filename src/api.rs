@@ -6,6 +6,8 @@ use std::sync::Arc;
 use ureq::http::HeaderMap;
 
 use crate::config::{ApiBuilder, Config, ErrorHandling, Proxy};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::headers;
 use crate::params::ListStyle;
@@ -42,8 +44,8 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`] when `base_url` is not an absolute `http(s)` URL, and
-    /// [`Error::Config`] for a bad `.halchemy` file.
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl) when `base_url` is not an absolute
+    /// `http(s)` URL, and [`Error::Config`](crate::Error::Config) for a bad `.halchemy` file.
     ///
     /// # Example
     ///
@@ -94,7 +96,7 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`]; the Api is unchanged then.
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl); the Api is unchanged then.
     ///
     /// # Example
     ///
@@ -128,7 +130,8 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidHeader`] for a bad name or value; nothing changes then.
+    /// [`Error::InvalidHeader`](crate::Error::InvalidHeader) for a bad name or value; nothing
+    /// changes then.
     ///
     /// # Example
     ///
@@ -153,7 +156,8 @@ impl Api {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidHeader`] for a bad name or value; nothing changes then.
+    /// [`Error::InvalidHeader`](crate::Error::InvalidHeader) for a bad name or value; nothing
+    /// changes then.
     ///
     /// # Example
     ///
@@ -492,12 +496,23 @@ impl Api {
         Follower::new(self, resource)
     }
 
-    pub(crate) fn from_config(config: Config, proxy: &Proxy) -> Result<Api> {
-        let agent = crate::agent::new(&config, proxy)?;
+    pub(crate) fn from_config(
+        config: Config,
+        proxy: &Proxy,
+        tls: &crate::tls::TlsSettings,
+    ) -> Result<Api> {
+        let agent = crate::agent::new(&config, proxy, tls)?;
         Ok(Api {
             agent,
             config: Arc::new(config),
         })
+    }
+
+    /// An href of `r`'s links as a request to it goes: resolved by the Api's
+    /// [`LinkResolution`] against the base URL or `r`'s document.
+    pub(crate) fn resolve_href(&self, r: &Resource, href: &str) -> Result<String> {
+        let c = &self.config;
+        url::resolve(&c.base_url, r.document_url(), href, c.link_resolution)
     }
 
     fn config_mut(&mut self) -> &mut Config {

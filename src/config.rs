@@ -306,6 +306,7 @@ pub struct ApiBuilder {
     raise_on_status_codes: Option<String>,
     source: ConfigSource,
     pub(crate) proxy: Proxy,
+    pub(crate) tls: crate::tls::TlsSettings,
 }
 
 impl ApiBuilder {
@@ -338,6 +339,39 @@ impl ApiBuilder {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.layer.headers.push((name.into(), Some(value.into())));
         self
+    }
+
+    /// Sends `Authorization: Bearer <token>` to the base URL's origin (replacing the family's
+    /// default `Basic` credentials); like every default credential it never goes to another
+    /// origin. A token that cannot be a header value is an [`Error::InvalidHeader`] from
+    /// [`build`](Self::build), which does not show the token.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::builder().bearer_auth("s3cr3t").no_config_file().build()?;
+    /// assert_eq!(api.headers()["authorization"], "Bearer s3cr3t");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn bearer_auth(self, token: impl AsRef<str>) -> Self {
+        self.header("Authorization", format!("Bearer {}", token.as_ref()))
+    }
+
+    /// Sends `Authorization: Basic base64(user:password)` (RFC 7617, UTF-8) to the base URL's
+    /// origin, replacing the family's default `root:password`; like every default credential
+    /// it never goes to another origin.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::builder().basic_auth("Aladdin", "open sesame").no_config_file().build()?;
+    /// assert_eq!(api.headers()["authorization"], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn basic_auth(self, user: impl AsRef<str>, password: impl AsRef<str>) -> Self {
+        let value =
+            url::basic_authorization(user.as_ref().as_bytes(), password.as_ref().as_bytes());
+        self.header("Authorization", value)
     }
 
     /// Removes a default header (one of the family's defaults, or one from `.halchemy`).
@@ -604,9 +638,14 @@ impl ApiBuilder {
         self
     }
 
-    /// Sends every request through this proxy (`http://host:port`, `socks5://host:port`).
-    /// By default the `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` environment
-    /// variables are honoured.
+    /// Sends every request through this proxy (`http://host:port`, or `socks5://host:port`
+    /// with the `socks-proxy` feature). By default the `HTTP_PROXY`, `HTTPS_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` environment variables are honoured.
+    ///
+    /// # Errors
+    ///
+    /// [`build`](Self::build) returns [`Error::InvalidUrl`] for a URL that is not a proxy's,
+    /// and for a SOCKS proxy without the `socks-proxy` feature.
     ///
     /// # Example
     ///
@@ -638,7 +677,7 @@ impl ApiBuilder {
     ///
     /// [`Error::Config`] for a `.halchemy` file that cannot be read or holds a bad value,
     /// [`Error::InvalidUrl`], [`Error::InvalidHeader`] and [`Error::StatusCodes`] for bad
-    /// values set here.
+    /// values set here, [`Error::TlsConfig`] for TLS settings that cannot be used.
     ///
     /// # Example
     ///
@@ -659,7 +698,7 @@ impl ApiBuilder {
             config.config_file = Some(path);
         }
         config.apply(&self.layer)?;
-        crate::Api::from_config(config, &self.proxy)
+        crate::Api::from_config(config, &self.proxy, &self.tls)
     }
 
     /// The `.halchemy` file's settings, if a file is to be read.
@@ -714,6 +753,7 @@ impl fmt::Debug for ApiBuilder {
             .field("max_retry_wait", &l.max_retry_wait)
             .field("config", &self.source)
             .field("proxy", &self.proxy)
+            .field("tls", &self.tls)
             .finish()
     }
 }

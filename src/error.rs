@@ -44,7 +44,8 @@ pub enum Error {
     Network(Box<NetworkError>),
 
     /// The response's status is in the `raise_on_status_codes` set (or was checked with
-    /// [`Resource::raise_for_status_codes`]). The whole response is inside.
+    /// [`Resource::raise_for_status_codes`]), or a hop before the last of a
+    /// [`Traversal`](crate::Traversal) did not answer `2xx`. The whole response is inside.
     #[error("server answered {} {} to {} {}", .0.status(), .0.meta().response.reason, .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     Status(Box<Resource>),
 
@@ -121,9 +122,53 @@ pub enum Error {
         choices: Vec<String>,
     },
 
-    /// The document's `_links`, one of its links, or its `_embedded` is not shaped as HAL says.
+    /// The document's `_links`, one of its links, its `_embedded` or its `_templates` is not
+    /// shaped as HAL (or HAL-FORMS) says.
     #[error("malformed hal document: {0}")]
     MalformedHal(String),
+
+    /// The resource has no HAL-FORMS template (`_templates` entry) with this name.
+    #[error(
+        "no template `{name}` in the resource; its templates are: {}",
+        list(available)
+    )]
+    TemplateNotFound {
+        /// The template asked for.
+        name: String,
+        /// The templates the resource has.
+        available: Vec<String>,
+    },
+
+    /// A HAL-FORMS template names a method halchemy does not send.
+    #[error(
+        "template `{template}` has method `{method}`; a template can only use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+    )]
+    FormMethod {
+        /// The template's name.
+        template: String,
+        /// The method as the document writes it.
+        method: String,
+    },
+
+    /// A value given for a HAL-FORMS template breaks one of its rules: a required property is
+    /// missing, or a value does not match the property's `regex`. Nothing was sent.
+    #[error("cannot submit template `{template}`: property `{property}` {message}")]
+    FormValue {
+        /// The template's name.
+        template: String,
+        /// The property whose value is wrong.
+        property: String,
+        /// What is wrong, such as `is required: give it a value` (boxed to keep `Error` small).
+        message: Box<str>,
+    },
+
+    /// A page walk was about to read a page it had already read: the pages link in a circle.
+    /// The walk ends here instead of looping forever.
+    #[error("the pages loop: the next page, {url}, was already read; the walk stops here")]
+    PageLoop {
+        /// The page read twice, without credentials.
+        url: String,
+    },
 
     /// The resource has no `_embedded` entry with this relation.
     #[error(
@@ -210,6 +255,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A TLS setting of the [`ApiBuilder`](crate::ApiBuilder) that cannot be used, found by
+    /// `build`: a PEM that is malformed or holds no certificate, a client certificate whose
+    /// private key does not belong to it, roots that cannot be combined. The message names the
+    /// setter and what to pass instead; it never shows key material.
+    #[error("tls setting: {message}")]
+    TlsConfig {
+        /// What is wrong and what to do.
+        message: String,
+    },
+
     /// A header name or value that cannot be sent (for example one holding CR or LF).
     #[error("invalid header `{name}`: {message}")]
     InvalidHeader {
@@ -282,6 +337,14 @@ pub enum Error {
     #[error("the change conflicts with someone else's at {}: resolve it with Api::merge after a follow_mut write, or update again", quoted(&.0.unresolved().iter().map(|p| p.to_string()).collect::<Vec<_>>()))]
     MergeConflicts(Box<crate::Merge>),
 
+    /// A step of a traversal ([`Request::then`](crate::Request::then)) failed: the error
+    /// inside says why, and [`TraversalError::step`](crate::TraversalError::step) and
+    /// [`TraversalError::rel`](crate::TraversalError::rel) say where.
+    /// The helpers of `Error` (`status()`, `response()`, `url()`, `is_timeout()`, …) look
+    /// through it to the step's error.
+    #[error(transparent)]
+    Traversal(Box<crate::TraversalError>),
+
     /// A request body could not be serialized.
     #[error("cannot serialize the request body: {0}")]
     Serialize(#[source] serde_json::Error),
@@ -320,7 +383,7 @@ impl Error {
     /// # }
     /// ```
     pub fn response(&self) -> Option<&Resource> {
-        match self {
+        match self.cause() {
             Error::Status(r) | Error::PreconditionRequired(r) | Error::NotRepresentation(r) => {
                 Some(r)
             }
@@ -340,7 +403,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Network(n) if n.kind() == NetworkErrorKind::Timeout)
+        matches!(self.cause(), Error::Network(n) if n.kind() == NetworkErrorKind::Timeout)
     }
 
     /// True when no connection could be made: refused, the host name not found, or TLS
@@ -354,7 +417,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_connect(&self) -> bool {
-        matches!(self, Error::Network(n) if matches!(
+        matches!(self.cause(), Error::Network(n) if matches!(
             n.kind(),
             NetworkErrorKind::ConnectionRefused | NetworkErrorKind::Dns | NetworkErrorKind::Tls
         ))
@@ -373,10 +436,11 @@ impl Error {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn url(&self) -> Option<&str> {
-        match self {
+        match self.cause() {
             Error::Network(n) => Some(n.url()),
             Error::InvalidUrl { url, .. } | Error::Unconditional { url, .. } => Some(url),
             Error::BodyTooLarge { url, .. } | Error::TooManyRedirects { url, .. } => Some(url),
+            Error::PageLoop { url } => Some(url),
             other => other.response().map(|r| r.meta().request.url.as_str()),
         }
     }
@@ -391,7 +455,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_network(&self) -> bool {
-        matches!(self, Error::Network(_))
+        matches!(self.cause(), Error::Network(_))
     }
 
     /// True for [`Error::PreconditionFailed`]: a lost race that a refresh and a retry resolve.
@@ -404,7 +468,16 @@ impl Error {
     /// # }
     /// ```
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::PreconditionFailed(_))
+        matches!(self.cause(), Error::PreconditionFailed(_))
+    }
+
+    /// The error itself, or for [`Error::Traversal`] the error of the step that failed.
+    fn cause(&self) -> &Error {
+        let mut e = self;
+        while let Error::Traversal(t) = e {
+            e = t.error();
+        }
+        e
     }
 
     /// A builder setter's error again, for `url()` called more than once. Setters only meet
@@ -547,15 +620,28 @@ pub struct NetworkError {
     kind: NetworkErrorKind,
     method: String,
     url: String,
+    /// What a TLS failure means, naming the host (see `tls::explain`).
+    detail: Option<String>,
     source: ureq::Error,
 }
 
 impl NetworkError {
     pub(crate) fn new(method: &str, url: &str, source: ureq::Error) -> Self {
+        let parsed = ::url::Url::parse(url).ok();
+        let https = parsed.as_ref().is_some_and(|u| u.scheme() == "https");
+        let kind = classify(&source, https);
+        let detail = (kind == NetworkErrorKind::Tls).then(|| {
+            let host = parsed
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .unwrap_or("the server");
+            crate::tls::explain(&source, host)
+        });
         NetworkError {
-            kind: classify(&source),
+            kind,
             method: method.to_owned(),
             url: url.to_owned(),
+            detail,
             source,
         }
     }
@@ -604,14 +690,8 @@ impl NetworkError {
 
 impl fmt::Display for NetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} on {} {}: {}",
-            self.kind,
-            self.method,
-            self.url,
-            self.kind.hint()
-        )
+        let why = self.detail.as_deref().unwrap_or(self.kind.hint());
+        write!(f, "{} on {} {}: {why}", self.kind, self.method, self.url)
     }
 }
 
@@ -619,18 +699,24 @@ impl std::error::Error for NetworkError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.source {
             ureq::Error::Io(io) => Some(io),
+            ureq::Error::Other(e) => Some(e.as_ref()),
             other => Some(other),
         }
     }
 }
 
-fn classify(e: &ureq::Error) -> NetworkErrorKind {
+/// What kind of failure `e` is; `https`: the request's URL is an `https` one.
+fn classify(e: &ureq::Error, https: bool) -> NetworkErrorKind {
     use std::io::ErrorKind as Io;
     match e {
         ureq::Error::Timeout(_) => NetworkErrorKind::Timeout,
         ureq::Error::HostNotFound => NetworkErrorKind::Dns,
-        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
-        ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        ureq::Error::Other(e) if e.is::<crate::resolver::DnsError>() => NetworkErrorKind::Dns,
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => NetworkErrorKind::Tls,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => NetworkErrorKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => NetworkErrorKind::Tls,
         #[cfg(feature = "native-tls")]
         ureq::Error::NativeTls(_) | ureq::Error::Der(_) => NetworkErrorKind::Tls,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
@@ -644,12 +730,11 @@ fn classify(e: &ureq::Error) -> NetworkErrorKind {
             | Io::UnexpectedEof
             | Io::BrokenPipe
             | Io::NotConnected => NetworkErrorKind::ConnectionClosed,
-            Io::InvalidData if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
-                NetworkErrorKind::Tls
-            }
+            _ if crate::tls::is_tls_io(io, https) => NetworkErrorKind::Tls,
             Io::InvalidData => NetworkErrorKind::Protocol,
             _ => NetworkErrorKind::Other,
         },
+        #[cfg(any(feature = "gzip", feature = "brotli"))]
         ureq::Error::Decompress(..) => NetworkErrorKind::Protocol,
         _ => NetworkErrorKind::Other,
     }
@@ -717,6 +802,7 @@ mod tests {
             ),
             (io(io::ErrorKind::InvalidData), NetworkErrorKind::Protocol),
             (ureq::Error::Tls("bad certificate"), NetworkErrorKind::Tls),
+            #[cfg(feature = "rustls")]
             (
                 ureq::Error::Io(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -725,6 +811,12 @@ mod tests {
                 NetworkErrorKind::Tls,
             ),
             (io(io::ErrorKind::PermissionDenied), NetworkErrorKind::Other),
+            // A failed lookup, as the resolver reports it.
+            (
+                ureq::Error::Other(Box::new(crate::resolver::DnsError::for_test("h"))),
+                NetworkErrorKind::Dns,
+            ),
+            (io(io::ErrorKind::Other), NetworkErrorKind::Other),
         ] {
             let err = NetworkError::new("GET", "http://h/", e);
             assert_eq!(err.kind(), kind, "{err:?}");
@@ -734,5 +826,35 @@ mod tests {
                 "{msg}"
             );
         }
+    }
+
+    #[test]
+    fn invalid_data_over_https_is_tls_and_the_message_names_the_host() {
+        let e = ureq::Error::Io(io::Error::from(io::ErrorKind::InvalidData));
+        let err = NetworkError::new("GET", "https://api.example:8443/x", e);
+        assert_eq!(err.kind(), NetworkErrorKind::Tls);
+        let msg = err.to_string();
+        assert!(msg.contains("handshake with api.example failed"), "{msg}");
+    }
+
+    #[test]
+    fn a_dns_failure_keeps_its_cause_chain() {
+        use std::error::Error as _;
+        let dns = crate::resolver::DnsError::for_test("nowhere.example");
+        let err = NetworkError::new(
+            "GET",
+            "http://nowhere.example/",
+            ureq::Error::Other(Box::new(dns)),
+        );
+        assert_eq!(err.kind(), NetworkErrorKind::Dns);
+        let cause = err.source().unwrap();
+        assert!(cause.to_string().contains("`nowhere.example`"), "{cause}");
+        assert!(
+            cause
+                .source()
+                .unwrap()
+                .to_string()
+                .contains("failed to lookup")
+        );
     }
 }

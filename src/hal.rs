@@ -71,7 +71,7 @@ pub struct Link {
 }
 
 impl Link {
-    fn from_json(rel: &str, value: &Value) -> Result<Link> {
+    pub(crate) fn from_json(rel: &str, value: &Value) -> Result<Link> {
         let (href, obj) = href_of(rel, value)?;
         let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_owned);
         Ok(Link {
@@ -553,7 +553,6 @@ pub(crate) fn embedded<'a>(
 ///
 /// [`Error::MalformedHal`] when `_embedded` is not an object, [`Error::EmbeddedTypeMismatch`]
 /// when the entry is neither an object nor an array.
-#[cfg_attr(not(test), expect(dead_code, reason = "the spine's page walk uses it"))]
 pub(crate) fn page_items<'a>(data: &'a Value, rel: &str) -> Result<&'a [Value]> {
     match embedded_entry(data, rel)? {
         None | Some(Value::Null) => Ok(&[]),
@@ -565,6 +564,13 @@ pub(crate) fn page_items<'a>(data: &'a Value, rel: &str) -> Result<&'a [Value]> 
             found: json_type(other).to_owned(),
         }),
     }
+}
+
+/// The key `rel`'s entry is stored under in `_embedded`: `rel` itself, or another spelling of
+/// it through the CURIEs (a curied rel stored under its expansion, say).
+pub(crate) fn embedded_key<'a>(data: &'a Value, rel: &str) -> Option<&'a str> {
+    let curies = data.get("_links").and_then(|l| l.get("curies"));
+    find_in(embedded_map(data).ok()??, rel, curies).map(|(key, _)| key)
 }
 
 /// The array at `field`, each element checked to be well-formed HAL.

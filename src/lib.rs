@@ -116,57 +116,101 @@
 //!
 //! # Optimistic concurrency
 //!
-//! Every resource carries the ETag it was last seen with: the response's `ETag` header, else its
-//! `_etag` field ([configurable](Api::set_etag_field)), else none. [`Api::follow_mut`] writes
-//! through a `&mut Resource`: `put`, `patch` and `delete` send `If-Match` with that ETag
-//! verbatim and, on success, take the server's new ETag (a successful `delete` clears it). A
-//! `412` is [`Error::PreconditionFailed`] and a `428` is [`Error::PreconditionRequired`]; no
-//! failure of any kind changes the resource. Without an ETag but with `Last-Modified`, writes
-//! send `If-Unmodified-Since`. `post` never sends `If-Match`.
+//! One invariant: **a [`Resource`]'s data and its validators (its ETag and `Last-Modified`)
+//! always describe the same version, and no sequence of calls loses a concurrent update without
+//! an `Err` saying so.** The rules that keep it:
+//!
+//! 1. **Validators** come from the response's `ETag` header, else the body's etag field
+//!    (`_etag`, [configurable](Api::set_etag_field)), and `Last-Modified`; they are kept and
+//!    sent back byte for byte.
+//! 2. **They belong to the resource's own URL** (its `self` link, or the URL it was read from).
+//!    A `put`, `patch` or `delete` sends `If-Match` (or, with only a date,
+//!    `If-Unmodified-Since`) exactly when it targets that URL — through [`Api::follow`] or
+//!    [`Api::follow_mut`]. A write to any other link sends none of the resource's and leaves
+//!    it alone. A precondition set with `with_headers` wins. `post` never sends one.
+//! 3. **After a success through `follow_mut`** the resource moves to the new version, data and
+//!    validators together: it adopts a representation the server returned (`Content-Location`,
+//!    `Prefer: return=representation`, the GET after a `303`), else applies the PUT body or
+//!    the merge patch itself with the server's new validators, else keeps its old data *and*
+//!    old validators so its next write fails safe. A `delete` clears its validators.
+//! 4. **A failure changes nothing**: `412` is [`Error::PreconditionFailed`], `428`
+//!    [`Error::PreconditionRequired`], and no network error or other status touches the
+//!    resource.
 //!
 //! ```
-//! # use halchemy_testserver::{Reply, Server};
-//! # let server = Server::start(|req| match (req.method.as_str(), req.target.as_str(), req.header("if-match")) {
-//! #     ("GET", "/customers/1", _) => Reply::new(200)
-//! #         .header("etag", "\"v1\"").body(r#"{"_links": {"self": {"href": "/customers/1"}}, "name": "Kim"}"#),
-//! #     ("PATCH", "/customers/1", Some("\"v1\"")) => Reply::new(200).header("etag", "\"v2\"").body("{}"),
-//! #     ("PATCH", "/customers/1", Some("\"v2\"")) => Reply::new(412).body("{}"),
-//! #     _ => Reply::new(404),
-//! # });
+//! # use halchemy_testserver::store::{HalServer, Options};
+//! # let server = HalServer::start(Options::default());
+//! # server.put("/customers/1", serde_json::json!({"name": "Kim", "visits": 0}));
 //! # let base_url = server.base_url();
 //! use halchemy::{Api, Error};
 //! use serde_json::json;
 //!
 //! let api = Api::new(base_url)?;
 //! let mut customer = api.using_endpoint("/customers/1").get()?;
-//! assert_eq!(customer.etag(), Some("\"v1\""));
+//! let v1 = customer.etag().map(str::to_owned);
 //!
-//! api.follow_mut(&mut customer).to("self").patch(json!({"name": "Lee"}))?;  // If-Match: "v1"
-//! assert_eq!(customer.etag(), Some("\"v2\""));
+//! api.follow_mut(&mut customer).to("self").patch(json!({"name": "Lee"}))?;  // If-Match: v1
+//! assert_eq!(customer["name"], "Lee");                 // the data moved on...
+//! assert_ne!(customer.etag().map(str::to_owned), v1);  // ...with the new ETag
 //!
-//! // Someone else changed it since: the server says 412.
+//! // Someone else writes in between: our next write is a conflict, and nothing changes.
+//! let mut theirs = api.using_endpoint("/customers/1").get()?;
+//! api.follow_mut(&mut theirs).to("self").patch(json!({"visits": 5}))?;
+//! let before = customer.clone();
 //! match api.follow_mut(&mut customer).to("self").patch(json!({"name": "Sam"})) {
 //!     Err(Error::PreconditionFailed(conflict)) => {
-//!         assert_eq!(conflict.sent_etag.as_deref(), Some("\"v2\""));
-//!         assert_eq!(customer.etag(), Some("\"v2\""));                       // untouched
+//!         assert!(conflict.sent_etag.is_some());
+//!         assert_eq!(customer.data(), before.data());   // untouched
+//!         assert_eq!(customer.etag(), before.etag());
 //!     }
 //!     other => panic!("expected a conflict, got {other:?}"),
 //! }
 //! # Ok::<(), halchemy::Error>(())
 //! ```
 //!
-//! [`Api::refresh`] reloads a resource with a conditional GET (`304` keeps it, `200` replaces
-//! it). [`Api::update`] applies a change to a copy of the data, PATCHes only what changed with
-//! `If-Match`, and on `412` refreshes and applies the change again, so under contention no
-//! update is lost:
+//! What to do with a conflict, as the halchemy family lists it:
 //!
-//! ```no_run
-//! let api = halchemy::Api::new("http://localhost:2112")?;
-//! let mut counter = api.using_endpoint("/counters/1").get()?;
-//! let done = api.update(&mut counter, |data| {
-//!     data["value"] = (data["value"].as_i64().unwrap_or(0) + 1).into();
-//! })?;
-//! println!("saved after {} conflicts", done.conflicts);
+//! - **refresh and try again**: [`Api::refresh`] reloads with a conditional GET (`304` keeps
+//!   the resource, a `200` replaces data and validators together);
+//! - **apply the change again automatically**: [`Api::update`] changes a copy of the data,
+//!   PATCHes what changed with `If-Match`, and on `412` pauses (exponential backoff with
+//!   jitter), refreshes and applies the change again. It refuses to write a resource the
+//!   server gives no ETag ([`UpdateOptions::allow_unconditional`] opts in);
+//! - **merge the changes**: [`Api::merge`] reads the server's version and merges three ways —
+//!   fields only one side changed are kept, fields both changed differently are reported
+//!   (pointer, base, mine, theirs) — and sends the merged change conditionally on the version
+//!   it read;
+//! - **ask the user**: resolve each [`FieldConflict`] with a [`Choice`] before sending.
+//!
+//! ```
+//! # use halchemy_testserver::store::{HalServer, Options};
+//! # let server = HalServer::start(Options::default());
+//! # server.put("/customers/1", serde_json::json!({"name": "Kim", "city": "Pawnee", "visits": 0}));
+//! # let base_url = server.base_url();
+//! use halchemy::{Api, Choice, Error};
+//! use serde_json::json;
+//!
+//! let api = Api::new(base_url)?;
+//! let mut mine = api.using_endpoint("/customers/1").get()?;
+//! let mut theirs = api.using_endpoint("/customers/1").get()?;
+//! api.follow_mut(&mut theirs).to("self").patch(json!({"city": "Eagleton", "name": "Ann"}))?;
+//!
+//! // update: no change is lost, whoever wrote first.
+//! api.update(&mut mine, |data| data["visits"] = (data["visits"].as_i64().unwrap_or(0) + 1).into())?;
+//! assert_eq!((mine["visits"].as_i64(), mine["city"].as_str()), (Some(1), Some("Eagleton")));
+//!
+//! // merge: both renamed the customer; the report says so, and we choose.
+//! api.refresh(&mut theirs)?;
+//! api.follow_mut(&mut theirs).to("self").patch(json!({"name": "Ron"}))?;
+//! if let Err(Error::PreconditionFailed(conflict)) =
+//!     api.follow_mut(&mut mine).to("self").patch(json!({"name": "Leslie"}))
+//! {
+//!     let mut merging = api.merge(&mut mine, &conflict)?;
+//!     assert_eq!(merging.unresolved(), ["/name"]);
+//!     merging.resolve("/name", Choice::Mine)?;
+//!     merging.send()?;
+//! }
+//! assert_eq!(mine["name"], "Leslie");
 //! # Ok::<(), halchemy::Error>(())
 //! ```
 //!
@@ -251,9 +295,22 @@
 //! # Logging and TLS
 //!
 //! Each request logs one `debug` line through the [`log`](https://docs.rs/log) crate (target
-//! `halchemy`): method, URL without credentials, status and duration. No header value is ever
-//! logged. HTTPS uses rustls with the Mozilla root certificates; the `native-tls` feature uses
-//! the platform's TLS instead.
+//! `halchemy`): method, URL without credentials, status and duration; deprecated links and
+//! responses (`Deprecation`, `Sunset`) log a `warn`. No header value and no password is ever
+//! logged by halchemy, and no `Debug` or `Display` of its types shows one.
+//!
+//! **ureq, underneath, logs every request's and response's headers itself** — `Authorization`
+//! and `Cookie` included — at `debug` (target `ureq`) and `trace` (target `ureq_proto`), and
+//! halchemy cannot stop another crate's logging. When you turn on debug logging, filter those
+//! targets out: with `env_logger`, `RUST_LOG=debug,ureq=info,ureq_proto=info`.
+//!
+//! HTTPS uses rustls with the Mozilla root certificates (feature `rustls`, on by default); the
+//! `native-tls` feature uses the platform's TLS and trust store instead.
+//! `ApiBuilder::add_root_certificate_pem`, `ApiBuilder::client_certificate_pem` and
+//! `ApiBuilder::platform_trust_store` (feature `platform-verifier` under rustls) set what is
+//! trusted and presented; a TLS failure is a [`NetworkErrorKind::Tls`] error that names the
+//! host and says why. Other features: `gzip` (default) and `brotli` responses, `socks-proxy`,
+//! and `cookies` (a cookie jar per `Api`, shared by its clones).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -263,11 +320,13 @@ mod body;
 mod config;
 mod config_file;
 mod error;
+mod forms;
 mod hal;
 mod headers;
 mod merge;
 mod merging;
 mod meta;
+mod pages;
 mod params;
 #[cfg(test)]
 mod proptests;
@@ -275,8 +334,11 @@ mod request;
 mod resolver;
 mod resource;
 mod status;
+mod submit;
 mod template;
+mod tls;
 mod transport;
+mod traverse;
 mod update;
 mod url;
 mod validators;
@@ -286,14 +348,20 @@ pub use api::Api;
 pub use body::{Body, IntoBody};
 pub use config::{ApiBuilder, DEFAULT_BASE_URL, DEFAULT_ETAG_FIELD, ErrorHandling};
 pub use error::{Conflict, Error, NetworkError, NetworkErrorKind, Result};
+pub use forms::{
+    HAL_FORMS_ACCEPT, HAL_FORMS_MEDIA_TYPE, Property, PropertyChoice, PropertyOptions, Template,
+};
 pub use hal::{Link, Multiplicity};
 pub use merge::{Choice, FieldConflict, Merge};
 pub use merging::Merging;
 pub use meta::{Meta, MetaError, RequestMeta, ResponseBody, ResponseMeta};
+pub use pages::{Items, Pages};
 pub use params::ListStyle;
 pub use request::{Endpoint, Follower, Held, Rel, Request, Target};
 pub use resource::{Embedded, Resource};
 pub use status::{StatusCodes, StatusCodesError};
+pub use submit::Submit;
+pub use traverse::{Traversal, TraversalError};
 pub use update::{Refresh, UpdateOptions, Updated};
 pub use url::{LinkResolution, LinkResolutionError};
 

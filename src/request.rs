@@ -18,8 +18,8 @@ use crate::headers;
 use crate::params;
 use crate::resource::Resource;
 use crate::template;
-use crate::transport::{self, Prepared};
-use crate::url;
+use crate::transport::Prepared;
+use crate::url::{self, LinkResolution};
 use crate::write::{self, Holder};
 
 /// Marks a [`Request`] made by [`Api::using_endpoint`] or [`Api::home`]: a URL given by hand.
@@ -78,6 +78,19 @@ pub struct Rel<R> {
 pub struct Follower<'a, R> {
     api: &'a Api,
     resource: R,
+}
+
+impl<R> Rel<R> {
+    /// The rel with its pick, as a traversal path writes it: `rel`, `rel[2]`,
+    /// `rel[name=x]`, `rel[title=x]`.
+    pub(crate) fn label(&self) -> String {
+        match &self.pick {
+            None => self.rel.clone(),
+            Some(Pick::At(i)) => format!("{}[{i}]", self.rel),
+            Some(Pick::Named(n)) => format!("{}[name={n}]", self.rel),
+            Some(Pick::Titled(t)) => format!("{}[title={t}]", self.rel),
+        }
+    }
 }
 
 impl<'a, R: Held> Follower<'a, R> {
@@ -171,6 +184,8 @@ mod sealed {
 
     /// Where a request goes before templates, resolution and parameters.
     pub struct Located<'r> {
+        /// The rel followed (`None` for an endpoint), for error messages.
+        pub rel: Option<&'r str>,
         pub href: &'r str,
         pub templated: bool,
         pub resource: Option<&'r Resource>,
@@ -181,11 +196,18 @@ mod sealed {
     pub trait Target {
         fn locate(&self) -> Result<Located<'_>>;
         fn holder(&mut self) -> Holder<'_>;
+        /// The rel this request follows, as a traversal names its hop (`rel[title=x]`);
+        /// `None` for an endpoint.
+        fn hop(&self) -> Option<String>;
+        /// The resource embedded under the rel as one object, when no link array is picked
+        /// from: a traversal's intermediate hop uses it instead of a request.
+        fn embedded(&self) -> Option<Resource>;
     }
 
     impl Target for Endpoint {
         fn locate(&self) -> Result<Located<'_>> {
             Ok(Located {
+                rel: None,
                 href: &self.url,
                 templated: false,
                 resource: None,
@@ -195,6 +217,12 @@ mod sealed {
         fn holder(&mut self) -> Holder<'_> {
             Holder::None
         }
+        fn hop(&self) -> Option<String> {
+            None
+        }
+        fn embedded(&self) -> Option<Resource> {
+            None
+        }
     }
 
     impl<R: super::Held> Target for Rel<R> {
@@ -202,6 +230,7 @@ mod sealed {
             let resource = self.resource.get();
             let t = resource.hal_links().target(&self.rel, self.pick.as_ref())?;
             Ok(Located {
+                rel: Some(&self.rel),
                 href: t.href,
                 templated: t.templated,
                 resource: Some(resource),
@@ -210,6 +239,15 @@ mod sealed {
         }
         fn holder(&mut self) -> Holder<'_> {
             self.resource.holder()
+        }
+        fn hop(&self) -> Option<String> {
+            Some(self.label())
+        }
+        fn embedded(&self) -> Option<Resource> {
+            match self.pick {
+                None => self.resource.get().embedded_one(&self.rel).ok(),
+                Some(_) => None,
+            }
         }
     }
 }
@@ -324,6 +362,39 @@ impl<'a, T> Request<'a, T> {
         self
     }
 
+    /// Sends `Authorization: Bearer <token>` with this request only, instead of the Api's
+    /// credentials. It goes only to the origin the request is first sent to: a redirect to
+    /// another origin drops it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.using_endpoint("/admin").bearer_auth("s3cr3t");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn bearer_auth(self, token: impl AsRef<str>) -> Self {
+        let value = format!("Bearer {}", token.as_ref());
+        self.with_headers([("Authorization", value)])
+    }
+
+    /// Sends `Authorization: Basic base64(user:password)` (RFC 7617, UTF-8) with this request
+    /// only, instead of the Api's credentials. It goes only to the origin the request is first
+    /// sent to: a redirect to another origin drops it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let api = halchemy::Api::new("http://example.org")?;
+    /// let request = api.using_endpoint("/admin").basic_auth("alice", "s3cr3t");
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn basic_auth(self, user: impl AsRef<str>, password: impl AsRef<str>) -> Self {
+        let value =
+            url::basic_authorization(user.as_ref().as_bytes(), password.as_ref().as_bytes());
+        self.with_headers([("Authorization", value)])
+    }
+
     /// Adds query parameters: a JSON object (or anything serializing to one), merged with
     /// a query the URL already has. See the crate docs for the encoding rules.
     ///
@@ -376,6 +447,62 @@ impl<'a, T> Request<'a, T> {
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.opts.timeout = Some(timeout);
         self
+    }
+}
+
+impl<'a> Request<'a, Rel<()>> {
+    /// A hop of a traversal: the rel to follow from a resource not read yet.
+    pub(crate) fn pending(api: &'a Api, rel: String) -> Self {
+        Request::new(
+            api,
+            Rel {
+                resource: (),
+                rel,
+                pick: None,
+            },
+        )
+    }
+
+    /// The hop, now that the resource it starts from is here.
+    pub(crate) fn on<R>(self, resource: R) -> Request<'a, Rel<R>> {
+        let Rel { rel, pick, .. } = self.target;
+        Request {
+            api: self.api,
+            target: Rel {
+                resource,
+                rel,
+                pick,
+            },
+            opts: self.opts,
+        }
+    }
+
+    /// The hop as a traversal path writes it (see [`Rel::label`]).
+    pub(crate) fn label(&self) -> String {
+        self.target.label()
+    }
+}
+
+impl<'a, T: Target> Request<'a, T> {
+    /// The Api the request belongs to.
+    pub(crate) fn api(&self) -> &'a Api {
+        self.api
+    }
+
+    /// The rel this request follows as a traversal path writes it; `None` for an endpoint.
+    pub(crate) fn hop(&self) -> Option<String> {
+        self.target.hop()
+    }
+
+    /// The resource embedded under the followed rel as one object, when the request asks
+    /// nothing only a request can give: no pick, template values, parameters or headers.
+    pub(crate) fn embedded_hop(&self) -> Option<Resource> {
+        let o = &self.opts;
+        let plain = o.headers.is_empty()
+            && o.parameters.is_none()
+            && o.template_values.is_none()
+            && o.error.is_none();
+        plain.then(|| self.target.embedded()).flatten()
     }
 }
 
@@ -448,7 +575,9 @@ impl<T: Target> Request<'_, T> {
     pub fn url(&self) -> Result<String> {
         self.opts.check()?;
         let located = self.target.locate()?;
-        build_url(self.api, &located, &self.opts)
+        let url = build_url(self.api, &located, &self.opts)?;
+        url::to_uri(&url).map_err(|e| from_link(e, located.rel))?;
+        Ok(url)
     }
 
     /// Sends a GET. It never changes the resource it followed; [`Api::refresh`] does.
@@ -593,9 +722,26 @@ impl<T: Target> Request<'_, T> {
     }
 
     fn send(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
+        let prepared = self.prepare(method, body)?;
+        write::send(self.api, prepared, self.target.holder())
+    }
+}
+
+impl<'a, T: Target> Request<'a, T> {
+    /// For a page walk: the Api, the first page's GET prepared but not sent, and the
+    /// request's own headers, to send again with the pages after it.
+    pub(crate) fn into_walk(mut self) -> (&'a Api, Result<Prepared>, HeaderMap) {
+        let own = self.opts.headers.clone();
+        let first = self.prepare(Method::GET, None);
+        (self.api, first, own)
+    }
+
+    /// The request ready to send; its own headers are moved into it.
+    fn prepare(&mut self, method: Method, body: Option<Body>) -> Result<Prepared> {
         self.opts.check()?;
         let located = self.target.locate()?;
         let url = build_url(self.api, &located, &self.opts)?;
+        let rel = located.rel.map(str::to_owned);
         if let Some((rel, deprecation)) = located.deprecated {
             log::warn!(
                 target: "halchemy",
@@ -605,13 +751,9 @@ impl<T: Target> Request<'_, T> {
             );
         }
         let timeout = self.opts.timeout.unwrap_or(self.api.config.timeout);
-        let prepared = Prepared::new(self.api, method, url, self.opts.headers, body, timeout)?;
-        if write::is_write(&prepared.method) {
-            write::write(self.api, prepared, self.target.holder())
-        } else {
-            let response = transport::exchange(self.api, prepared)?;
-            transport::check_status(self.api, response)
-        }
+        let headers = std::mem::take(&mut self.opts.headers);
+        Prepared::new(self.api, method, url, headers, body, timeout)
+            .map_err(|e| from_link(e, rel.as_deref()))
     }
 }
 
@@ -627,11 +769,28 @@ fn build_url(api: &Api, located: &sealed::Located<'_>, opts: &Options) -> Result
         false => Cow::Borrowed(located.href),
     };
     let document = located.resource.and_then(Resource::document_url);
-    let mut full = url::resolve(&config.base_url, document, &href, config.link_resolution)?;
+    // The resolution mode is for links; an endpoint always joins the base URL.
+    let mode = match located.rel {
+        Some(_) => config.link_resolution,
+        None => LinkResolution::Base,
+    };
+    let mut full = url::resolve(&config.base_url, document, &href, mode)
+        .map_err(|e| from_link(e, located.rel))?;
     if let Some(p) = &opts.parameters {
         params::merge_query(&mut full, &params::to_query(p, config.list_style)?);
     }
     Ok(full)
+}
+
+/// An [`Error::InvalidUrl`] made from a link's href says which link: the href is what to fix.
+fn from_link(e: Error, rel: Option<&str>) -> Error {
+    match (e, rel) {
+        (Error::InvalidUrl { url, message }, Some(rel)) => Error::InvalidUrl {
+            url,
+            message: format!("the href of link `{rel}` leads here: {message}"),
+        },
+        (e, _) => e,
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Request<'_, T> {
@@ -654,6 +813,15 @@ impl<R: Held> fmt::Debug for Rel<R> {
             .field("rel", &self.rel)
             .field("pick", &self.pick)
             .field("etag", &r.etag())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Rel<()> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rel")
+            .field("rel", &self.rel)
+            .field("pick", &self.pick)
             .finish()
     }
 }

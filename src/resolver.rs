@@ -1,7 +1,8 @@
 //! Host name resolution for the agent: IP literals need none, and host names are looked up
-//! once per half minute.
+//! once per half minute. A failed lookup is a [`DnsError`] naming the host.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
@@ -47,12 +48,68 @@ impl<R: Resolver> Resolver for Cached<R> {
         {
             return Ok(addrs.clone());
         }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
+        let addrs = self
+            .inner
+            .resolve(uri, config, timeout)
+            .map_err(|e| DnsError::wrap(host, e))?;
         if let Ok(mut answers) = self.answers.write() {
             answers.retain(|_, (at, _)| at.elapsed() < TTL);
             answers.insert(key, (Instant::now(), addrs.clone()));
         }
         Ok(addrs)
+    }
+}
+
+/// A host name that did not resolve, with the lookup's own error (ureq reports a failed
+/// `getaddrinfo` as an uncategorized I/O error, which cannot be told from other I/O errors).
+#[derive(Debug)]
+pub(crate) struct DnsError {
+    host: String,
+    /// `None` when the lookup succeeded with no usable address.
+    source: Option<std::io::Error>,
+}
+
+impl DnsError {
+    /// A lookup's failure as a `DnsError` inside `ureq::Error::Other`; a timeout stays a
+    /// timeout.
+    fn wrap(host: &str, e: ureq::Error) -> ureq::Error {
+        let source = match e {
+            ureq::Error::Io(io) => Some(io),
+            ureq::Error::HostNotFound => None,
+            other => return other,
+        };
+        ureq::Error::Other(Box::new(DnsError {
+            host: host.to_owned(),
+            source,
+        }))
+    }
+}
+
+#[cfg(test)]
+impl DnsError {
+    /// A failed lookup of `host`, as `getaddrinfo` reports it.
+    pub(crate) fn for_test(host: &str) -> DnsError {
+        DnsError {
+            host: host.to_owned(),
+            source: Some(std::io::Error::other(
+                "failed to lookup address information: Name or service not known",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DnsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Some(e) => write!(f, "cannot resolve the host name `{}`: {e}", self.host),
+            None => write!(f, "the host name `{}` has no address", self.host),
+        }
+    }
+}
+
+impl std::error::Error for DnsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
     }
 }
 
@@ -95,6 +152,56 @@ mod tests {
             ));
             Ok(out)
         }
+    }
+
+    /// Fails every lookup as ureq's resolver does when `getaddrinfo` fails, or times out.
+    #[derive(Debug, Default)]
+    struct Failing {
+        timeout: bool,
+    }
+
+    impl Resolver for Failing {
+        fn resolve(
+            &self,
+            _: &Uri,
+            _: &Config,
+            _: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            Err(match self.timeout {
+                true => ureq::Error::Timeout(ureq::Timeout::Resolve),
+                false => ureq::Error::Io(std::io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                )),
+            })
+        }
+    }
+
+    #[test]
+    fn a_failed_lookup_is_a_dns_error_naming_the_host() {
+        let r = Cached::<Failing>::default();
+        let uri: Uri = "http://api.example:81/a".parse().unwrap();
+        let err = r
+            .resolve(&uri, &Config::default(), NextTimeout::default())
+            .unwrap_err();
+        let ureq::Error::Other(inner) = &err else {
+            panic!("{err:?}")
+        };
+        let dns = inner.downcast_ref::<DnsError>().unwrap();
+        assert_eq!(dns.host, "api.example");
+        assert!(dns.to_string().contains("`api.example`"), "{dns}");
+        let cause = std::error::Error::source(dns).unwrap().to_string();
+        assert!(cause.contains("failed to lookup address"), "{cause}");
+        // Nothing was cached: the next call looks up again (and fails again).
+        assert!(r.answers.read().unwrap().is_empty());
+
+        let r = Cached {
+            inner: Failing { timeout: true },
+            answers: RwLock::default(),
+        };
+        let err = r
+            .resolve(&uri, &Config::default(), NextTimeout::default())
+            .unwrap_err();
+        assert!(matches!(err, ureq::Error::Timeout(_)), "{err:?}");
     }
 
     fn resolve(r: &Cached<Counting>, uri: &str) -> Vec<String> {

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::forms::{self, Template};
 use crate::hal::{self, Link, Multiplicity};
 use crate::meta::Meta;
 use crate::status::StatusCodes;
@@ -447,11 +448,12 @@ impl Resource {
     /// ```
     pub fn embedded(&self, rel: &str, expect: Option<Multiplicity>) -> Result<Embedded> {
         let (items, found) = hal::embedded(self.data(), rel, expect)?;
+        let key = hal::embedded_key(self.data(), rel).unwrap_or(rel);
         Ok(match found {
             Multiplicity::One => {
-                Embedded::One(self.item(self.path.child(&["_embedded", rel]), None))
+                Embedded::One(self.item(self.path.child(&["_embedded", key]), None))
             }
-            Multiplicity::Many => Embedded::Many(self.items(&["_embedded", rel], items.len())),
+            Multiplicity::Many => Embedded::Many(self.items(&["_embedded", key], items.len())),
         })
     }
 
@@ -470,7 +472,8 @@ impl Resource {
     /// ```
     pub fn embedded_one(&self, rel: &str) -> Result<Resource> {
         hal::embedded(self.data(), rel, Some(Multiplicity::One))?;
-        Ok(self.item(self.path.child(&["_embedded", rel]), None))
+        let key = hal::embedded_key(self.data(), rel).unwrap_or(rel);
+        Ok(self.item(self.path.child(&["_embedded", key]), None))
     }
 
     /// The embedded resources of `rel` (an array). The items share this page instead of
@@ -492,7 +495,13 @@ impl Resource {
     /// ```
     pub fn embedded_many(&self, rel: &str) -> Result<Vec<Resource>> {
         let (items, _) = hal::embedded(self.data(), rel, Some(Multiplicity::Many))?;
-        Ok(self.items(&["_embedded", rel], items.len()))
+        Ok(self.items(
+            &[
+                "_embedded",
+                hal::embedded_key(self.data(), rel).unwrap_or(rel),
+            ],
+            items.len(),
+        ))
     }
 
     /// Each element of the array at `field` as a resource, for collections that list items
@@ -517,6 +526,86 @@ impl Resource {
     pub fn collection(&self, field: &str) -> Result<Vec<Resource>> {
         let items = hal::collection(self.data(), field)?;
         Ok(self.items(&[field], items.len()))
+    }
+
+    /// The HAL-FORMS templates of the resource (its `_templates`), in name order; empty when it
+    /// has none. Servers send them when asked for
+    /// [`HAL_FORMS_MEDIA_TYPE`](crate::HAL_FORMS_MEDIA_TYPE) (see
+    /// [`HAL_FORMS_ACCEPT`](crate::HAL_FORMS_ACCEPT)); [`Api::submit`](crate::Api::submit)
+    /// sends one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedHal`] naming the template and what is wrong with it,
+    /// [`Error::FormMethod`] for a method halchemy cannot send, and [`Error::InvalidUrl`] for
+    /// a `target` that is not a URL.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use halchemy::Resource;
+    /// use serde_json::json;
+    ///
+    /// let employee = Resource::from(json!({"_templates": {
+    ///     "default": {"method": "put"},
+    ///     "partiallyUpdateEmployee": {"method": "patch"}
+    /// }}));
+    /// let methods: Vec<_> = employee
+    ///     .templates()?
+    ///     .iter()
+    ///     .map(|t| format!("{} {}", t.name(), t.method()))
+    ///     .collect();
+    /// assert_eq!(methods, ["default PUT", "partiallyUpdateEmployee PATCH"]);
+    /// assert!(Resource::from(json!({})).templates()?.is_empty());
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn templates(&self) -> Result<Vec<Template>> {
+        forms::templates(self.data())
+    }
+
+    /// The HAL-FORMS template called `name` (usually `default`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TemplateNotFound`] listing the templates the resource has, and the errors of
+    /// [`templates`](Resource::templates) for that template.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use halchemy::{Error, Resource};
+    /// use serde_json::json;
+    ///
+    /// let employee = Resource::from(json!({"_templates": {"default": {"method": "put"}}}));
+    /// assert_eq!(employee.template("default")?.method(), "PUT");
+    /// match employee.template("fire") {
+    ///     Err(Error::TemplateNotFound { available, .. }) => assert_eq!(available, ["default"]),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn template(&self, name: &str) -> Result<Template> {
+        forms::template(self.data(), name)
+    }
+
+    /// The items of this page under `_embedded[rel]`, leniently (see [`hal::page_items`]): none
+    /// without `_embedded`, one for an object. They share this page.
+    pub(crate) fn page_items(&self, rel: &str) -> Result<Vec<Resource>> {
+        let found = hal::page_items(self.data(), rel)?.len();
+        let Some(key) = hal::embedded_key(self.data(), rel).filter(|_| found > 0) else {
+            return Ok(Vec::new());
+        };
+        let keys = ["_embedded", key];
+        Ok(match self.data()["_embedded"][key].is_object() {
+            true => vec![self.item(self.path.child(&keys), None)],
+            false => self.items(&keys, found),
+        })
+    }
+
+    /// Each element of the data when it is an array (a page whose body is a JSON array, as
+    /// GitHub's REST API sends); none otherwise. They share this page.
+    pub(crate) fn elements(&self) -> Vec<Resource> {
+        self.items(&[], self.data().as_array().map_or(0, Vec::len))
     }
 
     /// The items at `keys` under this resource, `len` of them, sharing the document.

@@ -54,7 +54,7 @@ impl Prepared {
         body: Option<Body>,
         timeout: Option<Duration>,
     ) -> Result<Prepared> {
-        let uri = url::to_uri(&url)?;
+        let uri = url::to_request_uri(&url)?;
         let mut headers = api.config.headers.clone();
         let explicit_credentials = own_headers
             .keys()
@@ -207,7 +207,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 status.as_u16(),
                 url::redacted(&next)
             );
-            uri = url::to_uri(&next)?;
+            uri = url::to_request_uri(&next)?;
             url = next;
             let becomes_get = status == StatusCode::SEE_OTHER
                 || (method == Method::POST
@@ -624,9 +624,20 @@ mod tests {
             "a date in the past"
         );
         assert_eq!(imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
-        for bad in ["", "-1", "soon", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Foo 1994 08:49:37 GMT",
-            "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT"] {
+        assert_eq!(
+            imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
+        for bad in [
+            "",
+            "-1",
+            "soon",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+        ] {
             assert_eq!(retry_after(bad, SystemTime::now()), None, "{bad}");
         }
     }

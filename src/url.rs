@@ -204,6 +204,21 @@ pub(crate) fn to_uri(url: &str) -> Result<Uri> {
     }
 }
 
+/// [`to_uri`] for a URL about to be requested: an `https` URL needs a TLS backend, and
+/// without one it is refused here, before anything is sent.
+pub(crate) fn to_request_uri(url: &str) -> Result<Uri> {
+    let uri = to_uri(url)?;
+    if cfg!(not(any(feature = "rustls", feature = "native-tls")))
+        && uri.scheme_str() == Some("https")
+    {
+        return Err(invalid(
+            url,
+            "https needs a tls backend: build halchemy with its `rustls` (default) or `native-tls` feature",
+        ));
+    }
+    Ok(uri)
+}
+
 /// Whether two URLs name the same resource: equal after normalization, ignoring the fragment,
 /// a default port (`:80`, `:443`, empty), the case of escapes' hex digits, and `http://h`
 /// against `http://h/`. A URL that cannot be normalized is compared as written.
@@ -302,10 +317,19 @@ pub(crate) fn basic_credentials(base: &url::Url) -> Option<String> {
         return None;
     }
     let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
-    let mut pair = decode(base.username());
+    Some(basic_authorization(
+        &decode(base.username()),
+        &decode(base.password().unwrap_or_default()),
+    ))
+}
+
+/// `Basic base64(user:password)` (RFC 7617), the bytes as given.
+pub(crate) fn basic_authorization(user: &[u8], password: &[u8]) -> String {
+    let mut pair = Vec::with_capacity(user.len() + 1 + password.len());
+    pair.extend_from_slice(user);
     pair.push(b':');
-    pair.extend(decode(base.password().unwrap_or_default()));
-    Some(format!("Basic {}", base64(&pair)))
+    pair.extend_from_slice(password);
+    format!("Basic {}", base64(&pair))
 }
 
 /// The base URL as requests are built from it: without user name and password (those go in
@@ -728,7 +752,7 @@ fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
 
 /// The form [`same_resource`] compares: normalized, without fragment and default port, with
 /// `/` for an empty path after a host, and escapes' hex digits uppercase.
-fn comparable(url: &str) -> String {
+pub(crate) fn comparable(url: &str) -> String {
     let normal = normalize(url).unwrap_or_else(|_| url.to_owned());
     let p = Parts::of(&normal);
     let authority = p.authority.map(|a| {
@@ -778,7 +802,19 @@ fn upper_escapes(s: String) -> String {
 /// Cuts the userinfo by text: from `://` (or the start) to the last `@` before the first `/`,
 /// `?` or `#`.
 fn cut_userinfo(s: Cow<'_, str>) -> Cow<'_, str> {
-    let start = s.find("://").map_or(0, |i| i + 3);
+    // User info sits in an authority, after `//` — or at the start of a scheme-less proxy
+    // string (`user:pw@proxy:3128`). URIs of schemes without an authority keep their `@`
+    // (`mailto:kim@example.org`); anything else is cut, to err on the safe side.
+    let start = match s.find("//") {
+        Some(i) => i + 2,
+        None => {
+            let scheme = s.split(':').next().unwrap_or("").to_ascii_lowercase();
+            if ["mailto", "urn", "tel", "data", "news", "sip", "sips"].contains(&scheme.as_str()) {
+                return s;
+            }
+            0
+        }
+    };
     let end = s[start..]
         .find(['/', '?', '#'])
         .map_or(s.len(), |i| start + i);
@@ -789,7 +825,7 @@ fn cut_userinfo(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// Standard base64 (RFC 4648 §4) with padding.
-fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -805,6 +841,18 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_authority_holds_user_info() {
+        assert_eq!(redacted("mailto:kim@example.org"), "mailto:kim@example.org");
+        assert_eq!(redacted("//u:pw@h/x"), "//h/x");
+        assert_eq!(redacted("http://u:p@ss@h/x@y"), "http://h/x@y");
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub enum Holder<'r> {
 }
 
 impl Holder<'_> {
-    fn resource(&self) -> Option<&Resource> {
+    pub(crate) fn resource(&self) -> Option<&Resource> {
         match self {
             Holder::None => None,
             Holder::Shared(r) => Some(r),
@@ -47,17 +47,36 @@ pub(crate) enum WriteIntent {
     Delete,
 }
 
+/// Sends any request: PUT, PATCH and DELETE through [`write`], everything else as a plain
+/// exchange under the status policy (a read or a POST never touches the resource).
+pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<Resource> {
+    if is_write(&prepared.method) {
+        write(api, prepared, holder)
+    } else {
+        let response = transport::exchange(api, prepared)?;
+        transport::check_status(api, response)
+    }
+}
+
 /// PUT, PATCH and DELETE: the methods that carry a resource's precondition.
 pub(crate) fn is_write(method: &Method) -> bool {
     matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
 }
 
 /// Whether `url` is one of `r`'s own URLs: its `self` link, or the URL it was read from.
+/// Every `self` link counts: a resource the server gave two writes to either with its
+/// validators.
 pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
     }
-    own_self_url(api, r).is_some_and(|own| url::same_resource(&own, url))
+    r.hal_links()
+        .links_of("self")
+        .unwrap_or_default()
+        .iter()
+        .filter(|link| !link.templated)
+        .filter_map(|link| api.resolve_href(r, &link.href).ok())
+        .any(|own| url::same_resource(&own, url))
 }
 
 /// `r`'s `self` link, resolved as a request to it would be.
@@ -66,14 +85,7 @@ fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
     if target.templated {
         return None;
     }
-    let c = &api.config;
-    url::resolve(
-        &c.base_url,
-        r.document_url(),
-        target.href,
-        c.link_resolution,
-    )
-    .ok()
+    api.resolve_href(r, target.href).ok()
 }
 
 /// The URL writes to `r` go to: its `self` link, else the URL it was read from.
@@ -84,15 +96,19 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
     if let Some(url) = r.read_url() {
         return Ok(url.to_owned());
     }
-    // Say why: no self link, or one that cannot be used.
-    let target = r.hal_links().target("self", None)?;
-    let c = &api.config;
-    url::resolve(
-        &c.base_url,
-        r.document_url(),
-        target.href,
-        c.link_resolution,
-    )
+    // Say why: no self link, several, or one that cannot be used.
+    let target = r
+        .hal_links()
+        .target("self", None)
+        .map_err(|e| match e {
+            Error::AmbiguousLink { choices, .. } => Error::MalformedHal(format!(
+                "the resource has {} self links ({}) and no url it was read from: refresh, update and merge need exactly one own url; get the one you mean with api.follow(&r).to(\"self\").at(i).get() and use that resource",
+                choices.len(),
+                choices.join("; ")
+            )),
+            other => other,
+        })?;
+    api.resolve_href(r, target.href)
 }
 
 /// Sends a write. To the resource's own URL it carries the resource's precondition (unless
@@ -242,7 +258,7 @@ impl WriteIntent {
             WriteIntent::Replace(body) => {
                 let mut data = body.clone();
                 if let (Value::Object(new), Value::Object(old)) = (&mut data, base) {
-                    for hal_key in ["_links", "_embedded"] {
+                    for hal_key in ["_links", "_embedded", "_templates"] {
                         if !new.contains_key(hal_key)
                             && let Some(v) = old.get(hal_key)
                         {

@@ -160,3 +160,94 @@ fn debug_output_never_shows_a_credential() {
     }
     assert!(outputs[0].contains("<redacted>"), "{}", outputs[0]);
 }
+
+#[test]
+fn auth_helpers_send_authorization_to_the_base_origin_and_per_request_to_one_origin() {
+    let other = RawServer::answering(200, &[], "{}");
+    let target = other.url("/landing");
+    let home = RawServer::start(move |req, stream| {
+        match req.target.as_str() {
+            "/away" => common::respond(stream, 307, &[("location", &target)], b""),
+            _ => common::respond(stream, 200, &[], b"{}"),
+        }
+        common::Next::KeepAlive
+    });
+    let builder = Api::builder()
+        .base_url(home.base_url())
+        .no_config_file()
+        .no_proxy()
+        .bearer_auth("t0ken");
+    assert!(!format!("{builder:?}").contains("t0ken"));
+    let api = builder.build().unwrap();
+    assert!(!format!("{api:?}").contains("t0ken"));
+
+    api.home().get().unwrap();
+    assert_eq!(home.last().header("authorization"), Some("Bearer t0ken"));
+    api.using_endpoint(other.url("/x")).get().unwrap();
+    assert_eq!(other.last().header("authorization"), None);
+
+    // Per request: instead of the Api's, to the origin the request is sent to.
+    api.using_endpoint(other.url("/y"))
+        .basic_auth("Aladdin", "open sesame")
+        .get()
+        .unwrap();
+    assert_eq!(
+        other.last().header("authorization"),
+        Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+    );
+    api.home().bearer_auth("just-this-once").get().unwrap();
+    assert_eq!(
+        home.last().header("authorization"),
+        Some("Bearer just-this-once")
+    );
+    // ...and not to where a redirect leads.
+    api.using_endpoint("/away")
+        .bearer_auth("stays-home")
+        .get()
+        .unwrap();
+    assert_eq!(
+        home.last().header("authorization"),
+        Some("Bearer stays-home")
+    );
+    assert_eq!(other.last().target, "/landing");
+    assert_eq!(other.last().header("authorization"), None);
+
+    let basic = Api::builder()
+        .base_url(home.base_url())
+        .no_config_file()
+        .no_proxy()
+        .basic_auth("kim", "pässword")
+        .build()
+        .unwrap();
+    basic.home().get().unwrap();
+    // RFC 7617 with UTF-8: base64 of the bytes of "kim:pässword".
+    assert_eq!(
+        home.last().header("authorization"),
+        Some("Basic a2ltOnDDpHNzd29yZA==")
+    );
+
+    // Dropping the family's default `Basic root:password`.
+    let none = Api::builder()
+        .base_url(home.base_url())
+        .no_config_file()
+        .no_proxy()
+        .without_header("Authorization")
+        .build()
+        .unwrap();
+    none.home().get().unwrap();
+    assert_eq!(home.last().header("authorization"), None);
+}
+
+#[test]
+fn a_token_that_cannot_be_a_header_is_an_error_that_does_not_show_it() {
+    let err = Api::builder()
+        .no_config_file()
+        .bearer_auth("secret\r\nX-Evil: 1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, halchemy::Error::InvalidHeader { .. }),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("secret") && !format!("{err:?}").contains("secret"));
+}

@@ -76,6 +76,7 @@ fn a_server_slower_than_the_timeout_is_a_timeout() {
     assert!(err.to_string().contains("timed out"));
 }
 
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 #[test]
 fn tls_to_a_plain_http_server_is_a_tls_error() {
     // A server that answers the TLS hello with plain HTTP.

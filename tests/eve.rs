@@ -53,6 +53,51 @@ fn new_customer(api: &Api, name: &str) -> String {
     created.link("self").unwrap().href
 }
 
+#[test]
+fn walk_every_page_of_customers_and_count_each_item_once() {
+    const CUSTOMERS: usize = 7;
+    let Some(api) = eve() else { return };
+    // A name only this test uses: other tests add and delete customers meanwhile.
+    let tag = format!(
+        "pages-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut created: Vec<String> = (0..CUSTOMERS).map(|_| new_customer(&api, &tag)).collect();
+
+    let home = api.home().get().unwrap();
+    let walk = || {
+        api.follow(&home)
+            .to("child")
+            .titled("customers")
+            .with_parameters(json!({"where": format!(r#"{{"name":"{tag}"}}"#), "max_results": 2}))
+            .pages()
+    };
+    let mut pages = 0;
+    for page in walk() {
+        let page = page.unwrap();
+        pages += 1;
+        assert!(page.status() == 200, "{page}");
+    }
+    assert_eq!(
+        pages,
+        CUSTOMERS.div_ceil(2),
+        "pages of two, the last one of one"
+    );
+    assert!(pages >= 3);
+
+    let mut walked: Vec<String> = walk()
+        .collection("_items")
+        .map(|item| item.unwrap().link("self").unwrap().href)
+        .collect();
+    assert_eq!(walked.len(), CUSTOMERS, "{walked:?}");
+    walked.sort();
+    created.sort();
+    assert_eq!(walked, created, "every customer exactly once");
+}
+
 fn snapshot(r: &Resource) -> (Value, Option<String>) {
     (r.data().clone(), r.etag().map(str::to_owned))
 }
@@ -61,10 +106,11 @@ fn snapshot(r: &Resource) -> (Value, Option<String>) {
 fn walk_home_to_an_item_of_the_collection_and_patch_it() {
     let Some(api) = eve() else { return };
     let href = new_customer(&api, "walker");
-    let mut item = customers(&api)
+    // On whichever page it is: Eve pages by 25, and other tests add customers too.
+    let mut item = api
+        .pages(customers(&api))
         .collection("_items")
-        .unwrap()
-        .into_iter()
+        .map(Result::unwrap)
         .find(|c| c.link("self").unwrap().href == href)
         .expect("the new customer is listed");
     let etag_before = item.etag().unwrap().to_owned();

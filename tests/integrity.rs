@@ -574,3 +574,45 @@ mod interleavings {
         }
     }
 }
+
+#[test]
+fn every_self_link_counts_as_the_resources_own_url() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let read = api.using_endpoint(PATH).get().unwrap();
+    let etag = read.etag().unwrap().to_owned();
+    // A document held in hand with two self links (no URL it was read from).
+    let mut r = Resource::from(json!({
+        "_links": {"self": [{"href": "/elsewhere"}, {"href": PATH}]},
+        "_etag": etag.trim_matches('"'),
+        "count": 0, "name": "Kim"
+    }));
+    api.follow_mut(&mut r)
+        .to("self")
+        .at(1)
+        .patch(json!({"name": "Lee"}))
+        .unwrap();
+    assert_eq!(
+        s.last().header("if-match").map(|e| e.trim_matches('"')),
+        Some(etag.trim_matches('"')),
+        "a write to either self link carries the validators"
+    );
+    assert_eq!(r["name"], "Lee");
+    holds(&s, &r);
+}
+
+#[test]
+fn a_put_through_follow_mut_keeps_the_documents_hal_parts() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    r.data_mut()["_templates"] = json!({"default": {"method": "PUT", "properties": []}});
+    api.follow_mut(&mut r)
+        .to("self")
+        .put(json!({"count": 3, "name": "Kim"}))
+        .unwrap();
+    assert_eq!(r["count"], 3);
+    assert!(r.has_rel("self"), "{r}");
+    assert!(r.template("default").is_ok(), "{r}");
+    holds(&s, &r);
+}

@@ -50,14 +50,22 @@ fn different_fields_both_survive_with_one_call() {
     assert!(merging.conflicts().is_empty(), "{}", *merging);
     assert!(merging.merged_from_mine().iter().any(|p| p == "/name"));
     assert!(merging.merged_from_theirs().iter().any(|p| p == "/city"));
-    assert_eq!(s.requests().len(), before + 1, "reading theirs is the only request");
+    assert_eq!(
+        s.requests().len(),
+        before + 1,
+        "reading theirs is the only request"
+    );
     merging.send().unwrap();
 
     let now = server_data(&s);
     assert_eq!(now["name"], "Leslie");
     assert_eq!(now["city"], "Eagleton");
     assert_eq!(now["address"], json!({"street": "Elm", "zip": "2"}));
-    assert_eq!(own_fields(mine.data()), now, "the resource is brought forward");
+    assert_eq!(
+        own_fields(mine.data()),
+        now,
+        "the resource is brought forward"
+    );
     let sent = s.last();
     assert_eq!(sent.method, "PATCH");
     assert_eq!(
@@ -81,14 +89,25 @@ fn the_same_field_is_a_conflict_and_nothing_is_sent_until_resolved() {
     };
     let before_mine = mine.data().clone();
     let mut merging = api.merge(&mut mine, &conflict).unwrap();
-    let pointers: Vec<&str> = merging.conflicts().iter().map(|c| c.pointer.as_str()).collect();
-    assert_eq!(pointers, ["/name", "/tags"], "arrays compare as whole values");
+    let pointers: Vec<&str> = merging
+        .conflicts()
+        .iter()
+        .map(|c| c.pointer.as_str())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/name", "/tags"],
+        "arrays compare as whole values"
+    );
     let name = &merging.conflicts()[0];
     assert_eq!(name.base, Some(json!("Kim")));
     assert_eq!(name.mine, Some(json!("Leslie")));
     assert_eq!(name.theirs, Some(json!("Ann")));
     let report = merging.to_string();
-    assert!(report.contains("/name") && report.contains("Leslie") && report.contains("Ann"), "{report}");
+    assert!(
+        report.contains("/name") && report.contains("Leslie") && report.contains("Ann"),
+        "{report}"
+    );
 
     let requests = s.requests().len();
     merging.resolve("/name", Choice::Mine).unwrap();
@@ -119,8 +138,10 @@ fn a_third_writer_during_the_merge_yields_another_conflict_not_a_loss() {
     let (s, api) = setup(Options::default());
     let mut mine = api.using_endpoint(PATH).get().unwrap();
     theirs(&api, json!({"city": "Eagleton"}));
-    let Err(Error::PreconditionFailed(conflict)) =
-        api.follow_mut(&mut mine).to("self").patch(json!({"name": "Leslie"}))
+    let Err(Error::PreconditionFailed(conflict)) = api
+        .follow_mut(&mut mine)
+        .to("self")
+        .patch(json!({"name": "Leslie"}))
     else {
         panic!("expected a conflict")
     };
@@ -129,8 +150,14 @@ fn a_third_writer_during_the_merge_yields_another_conflict_not_a_loss() {
     let err = merging.send().unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     let now = server_data(&s);
-    assert_eq!(now["address"]["zip"], "3", "the third writer's change is kept");
-    assert_eq!(now["name"], "Kim", "the merged change was not applied over it");
+    assert_eq!(
+        now["address"]["zip"], "3",
+        "the third writer's change is kept"
+    );
+    assert_eq!(
+        now["name"], "Kim",
+        "the merged change was not applied over it"
+    );
     assert_eq!(mine["name"], "Kim", "the resource is untouched");
 }
 
@@ -153,7 +180,10 @@ fn update_can_merge_instead_of_applying_the_change_again() {
     assert_eq!(calls, 1, "the closure ran once");
     assert_eq!(done.conflicts, 1);
     let now = server_data(&s);
-    assert_eq!((now["name"].as_str(), now["city"].as_str()), (Some("Leslie"), Some("Eagleton")));
+    assert_eq!(
+        (now["name"].as_str(), now["city"].as_str()),
+        (Some("Leslie"), Some("Eagleton"))
+    );
     assert_eq!(own_fields(mine.data()), now);
 
     // Both changed one field: the report comes back and the resource holds theirs.

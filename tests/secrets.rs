@@ -49,7 +49,8 @@ struct Texts(Vec<(String, String)>);
 impl Texts {
     fn debug(&mut self, what: &str, v: &impl std::fmt::Debug) {
         self.0.push((format!("{what} (Debug)"), format!("{v:?}")));
-        self.0.push((format!("{what} (Debug, alternate)"), format!("{v:#?}")));
+        self.0
+            .push((format!("{what} (Debug, alternate)"), format!("{v:#?}")));
     }
 
     fn error(&mut self, what: &str, e: &Error) {
@@ -105,8 +106,12 @@ fn no_text_the_crate_produces_shows_a_credential() {
                 "badredirect": {"href": "/badredirect"},
                 "big": {"href": "/big"},
             }})),
-        "/redirect" => Reply::new(302).header("location", &format!("http://u:{PASSWORD}@127.0.0.1:9/x")),
-        "/badredirect" => Reply::new(302).header("location", &format!("http://u:{PASSWORD}@[::1/x")),
+        "/redirect" => {
+            Reply::new(302).header("location", &format!("http://u:{PASSWORD}@127.0.0.1:9/x"))
+        }
+        "/badredirect" => {
+            Reply::new(302).header("location", &format!("http://u:{PASSWORD}@[::1/x"))
+        }
         "/big" => Reply::new(200).body(vec![b'x'; 4096]),
         _ => Reply::new(412).json(&json!({"_error": "stale"})),
     });
@@ -129,8 +134,16 @@ fn no_text_the_crate_produces_shows_a_credential() {
     texts.debug("Meta", home.meta());
     texts.debug("RequestMeta", &home.meta().request);
     texts.debug("ResponseMeta", &home.meta().response);
-    texts.debug("Request", &api.follow(&home).to("away").with_headers([("Cookie", "C00KIE-2")]));
-    texts.debug("Endpoint request", &api.using_endpoint(format!("http://u:{PASSWORD}@h.invalid/")));
+    texts.debug(
+        "Request",
+        &api.follow(&home)
+            .to("away")
+            .with_headers([("Cookie", "C00KIE-2")]),
+    );
+    texts.debug(
+        "Endpoint request",
+        &api.using_endpoint(format!("http://u:{PASSWORD}@h.invalid/")),
+    );
     texts.debug("Follower", &api.follow(&home));
 
     for rel in ["away", "bad", "redirect", "badredirect", "big"] {
@@ -156,7 +169,11 @@ fn no_text_the_crate_produces_shows_a_credential() {
 
     // A conflict: the 412's error, Debug and Display.
     let mut r = Resource::from(json!({"_links": {"self": {"href": "/item"}}, "_etag": "e1"}));
-    let conflict = api.follow_mut(&mut r).to("self").patch(json!({"a": 1})).unwrap_err();
+    let conflict = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"a": 1}))
+        .unwrap_err();
     texts.error("PreconditionFailed", &conflict);
     // Status errors raised by the status set.
     api.error_handling_mut().raise_on_status_codes = Some(">399".parse().unwrap());
@@ -165,7 +182,10 @@ fn no_text_the_crate_produces_shows_a_credential() {
     api.error_handling_mut().raise_on_network_error = false;
     let failed = api.follow(&home).to("away").get().unwrap();
     texts.debug("Resource after a network failure", &failed);
-    texts.0.push(("MetaError".into(), failed.meta().error.as_ref().unwrap().to_string()));
+    texts.0.push((
+        "MetaError".into(),
+        failed.meta().error.as_ref().unwrap().to_string(),
+    ));
 
     // Config files: a secret header, an invalid credential value, a base URL with a password.
     let dir = tempfile::tempdir().unwrap();
@@ -193,7 +213,10 @@ fn no_text_the_crate_produces_shows_a_credential() {
     // (targets `ureq` and `ureq_proto`), which halchemy cannot stop: the crate docs say to
     // filter those targets.
     let lines = LOGGER.0.lock().unwrap();
-    let ours: Vec<&String> = lines.iter().filter(|l| l.split(' ').nth(1) == Some("halchemy")).collect();
+    let ours: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.split(' ').nth(1) == Some("halchemy"))
+        .collect();
     assert!(ours.len() > 5, "{ours:?}");
     for line in ours {
         texts.0.push(("log line".into(), line.clone()));
@@ -224,9 +247,18 @@ fn base_url_user_info_goes_as_basic_credentials_to_the_base_origin_only() {
     api.follow(&home).to("away").get().unwrap();
     let expected = "Basic dXNlcjpwYUBXMFJEOnhAeQ=="; // base64("user:pa@W0RD:x@y")
     for req in s.requests() {
-        assert_eq!(req.header("authorization"), Some(expected), "{}", req.target);
+        assert_eq!(
+            req.header("authorization"),
+            Some(expected),
+            "{}",
+            req.target
+        );
     }
-    assert_eq!(away.last().header("authorization"), None, "never to another origin");
+    assert_eq!(
+        away.last().header("authorization"),
+        None,
+        "never to another origin"
+    );
     // An Authorization set beside the base URL wins over its user info.
     let api = Api::builder()
         .base_url(userinfo_base(s.port()))

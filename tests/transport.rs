@@ -12,14 +12,9 @@ use halchemy_testserver::{Next, Reply, Server};
 use serde_json::json;
 
 fn api(base: &str, build: impl FnOnce(halchemy::ApiBuilder) -> halchemy::ApiBuilder) -> Api {
-    build(
-        Api::builder()
-            .base_url(base)
-            .no_config_file()
-            .no_proxy(),
-    )
-    .build()
-    .unwrap()
+    build(Api::builder().base_url(base).no_config_file().no_proxy())
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -39,7 +34,10 @@ fn the_deadline_covers_every_redirect_not_each_hop() {
     let err = api.using_endpoint("/r0").get().unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     let hops = s.requests().len();
-    assert!(hops <= 4, "{hops} hops were sent within a one-second deadline");
+    assert!(
+        hops <= 4,
+        "{hops} hops were sent within a one-second deadline"
+    );
 
     // With room for all of them the same walk succeeds.
     let api = self::api(&s.base_url(), |b| b.timeout(Some(Duration::from_secs(10))));
@@ -54,7 +52,9 @@ fn a_per_request_timeout_overrides_the_apis_and_keeps_the_pool() {
         }
         Reply::new(200).json(&json!({}))
     });
-    let api = api(&s.base_url(), |b| b.timeout(Some(Duration::from_millis(300))));
+    let api = api(&s.base_url(), |b| {
+        b.timeout(Some(Duration::from_millis(300)))
+    });
     api.using_endpoint("/fast").get().unwrap();
     api.using_endpoint("/slow")
         .timeout(Some(Duration::from_secs(5)))
@@ -82,7 +82,9 @@ fn busy(status: u16, retry_after: Option<&'static str>, busy: u32) -> (Server, A
             }
             reply
         } else {
-            Reply::new(200).header("etag", "\"v2\"").json(&json!({"ok": true}))
+            Reply::new(200)
+                .header("etag", "\"v2\"")
+                .json(&json!({"ok": true}))
         }
     });
     (s, seen)
@@ -95,7 +97,11 @@ fn busy_answers_are_retried_for_safe_requests_after_retry_after() {
         let api = api(&s.base_url(), |b| b.retries(3));
         let r = api.using_endpoint("/x").get().unwrap();
         assert_eq!(r["ok"], true, "{status} {retry_after:?}");
-        assert_eq!(seen.load(Ordering::SeqCst), 3, "two busy answers, then the answer");
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            3,
+            "two busy answers, then the answer"
+        );
     }
     // An HTTP date a few seconds ahead is honoured too (here: within the cap).
     let date = format_http_date(std::time::SystemTime::now() + Duration::from_secs(1));
@@ -116,23 +122,40 @@ fn retries_are_off_by_default_capped_and_never_repeat_a_post() {
     let (s, seen) = busy(503, Some("0"), 5);
     let api = api(&s.base_url(), |b| b.retries(2));
     assert_eq!(api.using_endpoint("/x").get().unwrap().status(), 503);
-    assert_eq!(seen.load(Ordering::SeqCst), 3, "the first try and two retries");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        3,
+        "the first try and two retries"
+    );
 
     let (s, seen) = busy(429, Some("0"), 5);
     let api = self::api(&s.base_url(), |b| b.retries(5));
-    assert_eq!(api.using_endpoint("/x").post(json!({})).unwrap().status(), 429);
+    assert_eq!(
+        api.using_endpoint("/x").post(json!({})).unwrap().status(),
+        429
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 1, "a POST is never sent twice");
 
     // A write without a precondition is not repeated; one with a precondition is.
     let (s, seen) = busy(503, Some("0"), 1);
     let api = self::api(&s.base_url(), |b| b.retries(5));
-    assert_eq!(api.using_endpoint("/x").put(json!({})).unwrap().status(), 503);
+    assert_eq!(
+        api.using_endpoint("/x").put(json!({})).unwrap().status(),
+        503
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 1);
     let (s, seen) = busy(503, Some("0"), 1);
     let api = self::api(&s.base_url(), |b| b.retries(5));
     let mut r = Resource::from(json!({"_links": {"self": {"href": "/x"}}, "_etag": "v1"}));
-    api.follow_mut(&mut r).to("self").put(json!({"a": 1})).unwrap();
-    assert_eq!(seen.load(Ordering::SeqCst), 2, "the conditional PUT was sent again");
+    api.follow_mut(&mut r)
+        .to("self")
+        .put(json!({"a": 1}))
+        .unwrap();
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "the conditional PUT was sent again"
+    );
     assert_eq!(s.last().header("if-match"), Some("v1"));
     assert_eq!(r.etag(), Some("\"v2\""));
 
@@ -184,7 +207,10 @@ fn a_connection_reset_is_retried_within_the_deadline_only() {
         panic!("{err:?}")
     };
     assert!(
-        matches!(e.kind(), NetworkErrorKind::Timeout | NetworkErrorKind::ConnectionClosed),
+        matches!(
+            e.kind(),
+            NetworkErrorKind::Timeout | NetworkErrorKind::ConnectionClosed
+        ),
         "{err}"
     );
     assert!(s.requests().len() <= 3, "{}", s.requests().len());

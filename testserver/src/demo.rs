@@ -6,8 +6,11 @@
 //!
 //! - `GET /`: links `self`, `customers`, `customer` (`/customers/{id}`) and `search`
 //!   (`/customers{?city}`).
-//! - `GET /customers[?city=..]`: `count` and the customers under `_embedded.item`, each with
-//!   its `_etag`. `POST /customers`: `201` with `Location` and `ETag`.
+//! - `GET /customers[?city=..][&page=N]`: `count` and the customers under `_embedded.item`,
+//!   each with its `_etag`, two to a page with `next` and `prev` links. `POST /customers`:
+//!   `201` with `Location` and `ETag`.
+//! - Each customer carries HAL-FORMS `_templates`: `default` (PATCH its name and city, the
+//!   name required) and `move` (PATCH the city, one of three).
 //! - `/customers/<id>`: GET (`If-None-Match` gives `304`), and PATCH (merge patch), PUT and
 //!   DELETE with `If-Match` required; writes answer `200` with the whole document.
 //! - Seeded with customers `A375`, `B112` and `C007`, each with `id`, `name`, `city` and
@@ -74,6 +77,26 @@ fn options() -> Options {
         collection: "/customers".to_owned(),
         embedded_rel: "item".to_owned(),
         filter_fields: vec!["city".to_owned()],
+        page_size: Some(2),
+        templates: Some(json!({
+            "default": {
+                "title": "Edit the customer",
+                "method": "patch",
+                "properties": [
+                    {"name": "name", "prompt": "Name", "required": true, "regex": "^\\S.*$"},
+                    {"name": "city", "prompt": "City"}
+                ]
+            },
+            "move": {
+                "title": "Move to another city",
+                "method": "patch",
+                "contentType": "application/json",
+                "properties": [{
+                    "name": "city", "required": true,
+                    "options": {"inline": ["Pawnee", "Eagleton", "Indianapolis"]}
+                }]
+            }
+        })),
         home: Some(json!({
             "_links": {
                 "self": {"href": "/"},

@@ -117,6 +117,11 @@ pub struct Options {
     pub filter_fields: Vec<String>,
     /// A document served as it is, without validators, for `GET /`. Defaults to none.
     pub home: Option<Value>,
+    /// Pages the collection: `?page=N` (from 1) holds this many items, with `next` and
+    /// `prev` links. Defaults to none (one page).
+    pub page_size: Option<usize>,
+    /// HAL-FORMS templates every item document carries as `_templates`. Defaults to none.
+    pub templates: Option<Value>,
 }
 
 impl Default for Options {
@@ -136,6 +141,8 @@ impl Default for Options {
             embedded_rel: "items".to_owned(),
             filter_fields: Vec::new(),
             home: None,
+            page_size: None,
+            templates: None,
         }
     }
 }
@@ -422,6 +429,9 @@ impl Store {
         if let (true, Some(tag)) = (self.options.eve_style || etag_field, self.tag(item)) {
             doc.insert("_etag".into(), tag.field().into());
         }
+        if let Some(templates) = &self.options.templates {
+            doc.insert("_templates".into(), templates.clone());
+        }
         doc.insert("_links".into(), Value::Object(links));
         Value::Object(doc)
     }
@@ -449,10 +459,41 @@ impl Store {
             .map(|(path, item)| self.render(path, item, true))
             .collect();
         let count = items.len();
+        let collection = &self.options.collection;
+        let mut links = Map::new();
+        let items = match self.options.page_size {
+            None => {
+                links.insert("self".into(), json!({ "href": collection }));
+                items
+            }
+            Some(size) => {
+                let size = size.max(1);
+                let page = req
+                    .query()
+                    .into_iter()
+                    .find(|(k, _)| k == "page")
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                let at = |n: usize| json!({ "href": format!("{collection}?page={n}") });
+                links.insert("self".into(), at(page));
+                if page * size < count {
+                    links.insert("next".into(), at(page + 1));
+                }
+                if page > 1 {
+                    links.insert("prev".into(), at(page - 1));
+                }
+                items
+                    .into_iter()
+                    .skip((page - 1) * size)
+                    .take(size)
+                    .collect()
+            }
+        };
         let mut embedded = Map::new();
         embedded.insert(self.options.embedded_rel.clone(), Value::Array(items));
         Reply::new(200).json(&json!({
-            "_links": {"self": {"href": self.options.collection}},
+            "_links": links,
             "count": count,
             "_embedded": embedded,
         }))

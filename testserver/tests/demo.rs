@@ -38,12 +38,19 @@ fn the_demo_api_walk() {
     };
     assert_eq!(
         (all["count"].clone(), ids(&all)),
-        (
-            json!(3),
-            vec!["A375".to_owned(), "B112".into(), "C007".into()]
-        )
+        (json!(3), vec!["A375".to_owned(), "B112".into()]),
+        "two to a page"
     );
+    assert_eq!(all["_links"]["next"]["href"], "/customers?page=2");
+    let second = c.request("GET", "/customers?page=2", &[], "").json();
+    assert_eq!(ids(&second), ["C007"]);
+    assert!(second["_links"].get("next").is_none());
+    assert_eq!(second["_links"]["prev"]["href"], "/customers?page=1");
     assert!(all["_embedded"]["item"][0]["_etag"].is_string());
+    assert_eq!(
+        all["_embedded"]["item"][0]["_templates"]["default"]["method"],
+        "patch"
+    );
     let pawnee = c
         .request(
             "GET",
