@@ -194,7 +194,7 @@ fn main() {
         (seen[seen.len() / 2], seen[0], seen[seen.len() - 1], items)
     };
     let first = page_path(0);
-    let cases: [(&str, &Path, Vec<&str>); 5] = [
+    let cases: [(&str, &Path, Vec<&str>); 6] = [
         (
             "ureq-walk, one page (/big)",
             &ureq_walk,
@@ -206,17 +206,26 @@ fn main() {
             vec![&base, "/big"],
         ),
         ("ureq-walk, 100 pages", &ureq_walk, vec![&base, &first]),
-        ("halchemy-walk, 100 pages", &hal_walk, vec![&base, &first]),
         (
-            "halchemy-walk drop, 100 pages",
+            "halchemy-walk items, 100 pages",
             &hal_walk,
-            vec![&base, &first, "drop"],
+            vec![&base, &first, "items"],
+        ),
+        (
+            "halchemy-walk pages, 100 pages",
+            &hal_walk,
+            vec![&base, &first, "pages"],
+        ),
+        (
+            "halchemy-walk by-hand, 100 pages",
+            &hal_walk,
+            vec![&base, &first, "by-hand"],
         ),
     ];
     let mut peaks = Vec::new();
     for (name, program, args) in &cases {
         let (kb, lo, hi, items) = rss(program, args);
-        println!("  {name:<32} {kb:>8} kB (range {lo}–{hi}); items, checksum: {items}");
+        println!("  {name:<34} {kb:>8} kB (range {lo}–{hi}); items, checksum: {items}");
         peaks.push(kb as f64);
     }
     println!(
@@ -224,10 +233,12 @@ fn main() {
         peaks[1] / peaks[0]
     );
     println!(
-        "  100 pages / one page (issue #13: ≤ 1.2): ureq {:.3}, halchemy {:.3}, halchemy drop {:.3}",
+        "  100 pages / one page (issue #13: ≤ 1.2): ureq {:.3}, halchemy items {:.3}, pages {:.3}, \
+         by hand {:.3}",
         peaks[2] / peaks[0],
         peaks[3] / peaks[1],
-        peaks[4] / peaks[1]
+        peaks[4] / peaks[1],
+        peaks[5] / peaks[1]
     );
     println!("\nload average at the end: {}", loadavg());
 }

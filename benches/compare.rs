@@ -18,7 +18,7 @@ mod common;
 use common::measure::{Series, loadavg, median, report, sample};
 use common::{
     api, big_doc, raw_agent, raw_agent_default, raw_agent_literal_resolver, raw_get,
-    raw_get_default, serve, small_doc, walk,
+    raw_get_default, raw_get_presized, serve, small_doc, walk,
 };
 use halchemy_testserver::fixed_response;
 
@@ -229,7 +229,7 @@ fn building(rounds: usize, batch: u32) {
     }
 }
 
-/// `loop raw|rawfast|rawdefault|halchemy N`: only N GETs of the small document, for counting instructions:
+/// `loop raw|rawfast|rawdefault|rawpresized|halchemy N`: only N GETs of the small document, for counting instructions:
 ///
 ///     valgrind --tool=callgrind --toggle-collect='*raw_loop*' <bench binary> loop raw 2000
 #[inline(never)]
@@ -243,6 +243,13 @@ fn raw_loop(agent: &ureq::Agent, url: &str, n: u32) {
 fn raw_default_loop(agent: &ureq::Agent, url: &str, n: u32) {
     for _ in 0..n {
         black_box(raw_get_default(agent, url));
+    }
+}
+
+#[inline(never)]
+fn raw_presized_loop(agent: &ureq::Agent, url: &str, n: u32) {
+    for _ in 0..n {
+        black_box(raw_get_presized(agent, url));
     }
 }
 
@@ -264,6 +271,7 @@ fn main() {
             "raw" => raw_loop(&raw_agent(), &url, n),
             "rawfast" => raw_loop(&raw_agent_literal_resolver(), &url, n),
             "rawdefault" => raw_default_loop(&raw_agent_default(), &url, n),
+            "rawpresized" => raw_presized_loop(&raw_agent_default(), &url, n),
             _ => halchemy_loop(&api(&server.base_url()), &url, n),
         }
         return;

@@ -13,7 +13,7 @@ use std::hint::black_box;
 mod common;
 use common::measure::{Series, loadavg, report, sample};
 use common::{
-    PAGES, api, halchemy_walk_pages_dropping, halchemy_walk_pages_iterator, page_path,
+    PAGES, api, halchemy_walk_items, halchemy_walk_pages, halchemy_walk_pages_iterator, page_path,
     pages_routes, raw_agent, raw_walk_pages, serve,
 };
 
@@ -39,17 +39,20 @@ fn main() {
     // Warm up: connections, and the pages' bytes in the server's cache lines.
     let expected = raw_walk_pages(&agent, &base, &first);
     assert_eq!(halchemy_walk_pages_iterator(&api, &first), expected);
-    assert_eq!(halchemy_walk_pages_dropping(&api, &first), expected);
+    assert_eq!(halchemy_walk_items(&api, &first), expected);
+    assert_eq!(halchemy_walk_pages(&api, &first), expected);
 
     let mut series = [
         Series::new("raw ureq + serde_json: get, parse, walk, next"),
-        Series::new("halchemy: follow(&page).to(\"next\").get() loop"),
-        Series::new("halchemy: page dropped before the next get"),
+        Series::new("halchemy: pages() + embedded_many(\"item\")"),
+        Series::new("halchemy: pages().items(\"item\")"),
+        Series::new("halchemy: follow(&page).to(\"next\").get() by hand"),
     ];
     let run = |which: usize| match which {
         0 => black_box(raw_walk_pages(&agent, &base, &first)),
         1 => black_box(halchemy_walk_pages_iterator(&api, &first)),
-        _ => black_box(halchemy_walk_pages_dropping(&api, &first)),
+        2 => black_box(halchemy_walk_items(&api, &first)),
+        _ => black_box(halchemy_walk_pages(&api, &first)),
     };
     for round in 0..rounds {
         for k in 0..series.len() {
@@ -63,11 +66,11 @@ fn main() {
             });
         }
     }
-    let [raw, walk, dropping] = &series;
+    let [raw, pages, items, by_hand] = &series;
     report(
         "per item (issue #13: halchemy ≤ 1.15 × raw ureq)",
         raw,
-        &[walk, dropping],
+        &[pages, items, by_hand],
     );
     println!("\nload average at the end: {}", loadavg());
 }

@@ -191,6 +191,28 @@ pub fn raw_get_default(agent: &ureq::Agent, url: &str) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
+/// [`raw_get_default`] with the body read into a `Vec` sized from `Content-Length` (capped
+/// at the limit) instead of one grown from empty: what pre-sizing would save halchemy.
+pub fn raw_get_presized(agent: &ureq::Agent, url: &str) -> Value {
+    use std::io::Read;
+    let mut req = agent.get(url);
+    for (k, v) in HEADERS {
+        req = req.header(k, v);
+    }
+    let mut response = req.call().unwrap();
+    let limit = 10 * 1024 * 1024;
+    let length = response.body().content_length().unwrap_or(0).min(limit);
+    let mut bytes = Vec::with_capacity(length as usize);
+    response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .reader()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 /// Raw ureq walking the pages from `first` (a URL on `base`): GET, parse, visit every item,
 /// then the next page by `_links.next.href`, the previous page dropped before the next is
 /// fetched. Returns the items seen and the walk's checksum.
@@ -209,9 +231,9 @@ pub fn raw_walk_pages(agent: &ureq::Agent, base: &str, first: &str) -> (usize, u
     (count, sum)
 }
 
-/// halchemy walking the pages from `first` as the pages API's users write it today: a manual
-/// loop of `follow(&page).to("next").get()` over `embedded_many`. The page is still held
-/// while the next one is fetched (it is borrowed by `follow`).
+/// halchemy walking the pages from `first` by hand, as users wrote it before the pages
+/// iterator: a loop of `follow(&page).to("next").get()` over `embedded_many`. The page is
+/// still held while the next one is fetched (it is borrowed by `follow`).
 pub fn halchemy_walk_pages(api: &Api, first: &str) -> (usize, usize) {
     let mut page = api.using_endpoint(first).get().unwrap();
     let (mut count, mut sum) = (0, 0);
@@ -228,27 +250,29 @@ pub fn halchemy_walk_pages(api: &Api, first: &str) -> (usize, usize) {
     (count, sum)
 }
 
-/// The same walk, but the next page's URL is taken and the page dropped before the next GET
-/// (`follow(&page).to("next").url()`, then `using_endpoint(url)`), as raw ureq's walk does: the
-/// shape a pages iterator can have when it owns the page.
-pub fn halchemy_walk_pages_dropping(api: &Api, first: &str) -> (usize, usize) {
+/// halchemy walking the pages with its pages iterator (`Request::pages`), every item of each
+/// page through `embedded_many`; each page is dropped at the end of the loop's body, before
+/// the iterator requests the next.
+pub fn halchemy_walk_pages_iterator(api: &Api, first: &str) -> (usize, usize) {
     let (mut count, mut sum) = (0, 0);
-    let mut url = Some(first.to_owned());
-    while let Some(u) = url.take() {
-        let page = api.using_endpoint(u).get().unwrap();
+    for page in api.using_endpoint(first).pages() {
+        let page = page.unwrap();
         let items = page.embedded_many("item").unwrap();
         count += items.len();
         sum += walk(items.iter().map(|r| r.data()));
-        drop(items);
-        url = api.follow(&page).to("next").url().ok();
     }
     (count, sum)
 }
 
-/// TODO(#13): switch to the pages iterator (`api.pages(..)`-style, being built on another
-/// branch) once it is in main; until then this is [`halchemy_walk_pages`], the manual loop.
-pub fn halchemy_walk_pages_iterator(api: &Api, first: &str) -> (usize, usize) {
-    halchemy_walk_pages(api, first)
+/// halchemy walking every item of every page with `pages().items("item")`.
+pub fn halchemy_walk_items(api: &Api, first: &str) -> (usize, usize) {
+    let (mut count, mut sum) = (0, 0);
+    for item in api.using_endpoint(first).pages().items("item") {
+        let item = item.unwrap();
+        count += 1;
+        sum += item.data()["name"].as_str().map_or(0, str::len);
+    }
+    (count, sum)
 }
 
 /// Raw ureq: GET, the same headers halchemy sends, the body read and parsed to JSON.

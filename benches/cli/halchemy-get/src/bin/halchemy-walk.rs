@@ -1,39 +1,52 @@
-//! Peak RSS of a process walking pages with halchemy (`benches/cli.rs`): GET `PATH`, visit
-//! every item of `embedded_many("item")`, follow `next` until there is none; print the items
-//! seen, a checksum and the process's peak RSS (`VmHWM`, the same as getrusage's ru_maxrss).
+//! Peak RSS of a process walking pages with halchemy (`benches/cli.rs`): from `PATH`, every
+//! item of every page (`_embedded.item`), following `next` until there is none; prints the
+//! items seen, a checksum and the process's peak RSS (`VmHWM`, the same as getrusage's
+//! ru_maxrss). The walk is one of:
 //!
-//!     halchemy-walk http://127.0.0.1:8080 /pages/0
-//!     halchemy-walk http://127.0.0.1:8080 /pages/0 drop   # each page dropped before the next GET
+//! - `items` (the default): `api.using_endpoint(path).pages().items("item")`;
+//! - `pages`: `pages()`, and `embedded_many("item")` of each page;
+//! - `by-hand`: `follow(&page).to("next").get()` in a loop, as before the pages iterator.
+//!
+//!     halchemy-walk http://127.0.0.1:8080 /pages/0 [items|pages|by-hand]
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
-use halchemy::Api;
+use halchemy::{Api, Resource};
 
-fn walk(base: &str, path: &str, dropping: bool) -> halchemy::Result<(usize, usize)> {
+fn name_len(item: &Resource) -> usize {
+    item.data()["name"].as_str().map_or(0, str::len)
+}
+
+fn walk(base: &str, path: &str, how: &str) -> halchemy::Result<(usize, usize)> {
     let api = Api::builder().base_url(base).no_config_file().build()?;
-    let mut page = api.using_endpoint(path).get()?;
     let (mut count, mut sum) = (0, 0);
-    loop {
-        let items = page.embedded_many("item")?;
-        count += items.len();
-        sum += items
-            .iter()
-            .map(|i| i.data()["name"].as_str().map_or(0, str::len))
-            .sum::<usize>();
-        drop(items);
-        // TODO(#13): the pages iterator, once it is in main.
-        if dropping {
-            let Ok(url) = api.follow(&page).to("next").url() else {
-                break;
-            };
-            drop(page);
-            page = api.using_endpoint(url).get()?;
-        } else {
-            let Ok(next) = api.follow(&page).to("next").get() else {
-                break;
-            };
-            page = next;
+    match how {
+        "pages" => {
+            for page in api.using_endpoint(path).pages() {
+                let items = page?.embedded_many("item")?;
+                count += items.len();
+                sum += items.iter().map(name_len).sum::<usize>();
+            }
+        }
+        "by-hand" => {
+            let mut page = api.using_endpoint(path).get()?;
+            loop {
+                let items = page.embedded_many("item")?;
+                count += items.len();
+                sum += items.iter().map(name_len).sum::<usize>();
+                drop(items);
+                let Ok(next) = api.follow(&page).to("next").get() else {
+                    break;
+                };
+                page = next;
+            }
+        }
+        _ => {
+            for item in api.using_endpoint(path).pages().items("item") {
+                count += 1;
+                sum += name_len(&item?);
+            }
         }
     }
     Ok((count, sum))
@@ -53,15 +66,17 @@ fn peak_rss_kb() -> u64 {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (base, path, dropping) = match args.as_slice() {
-        [_, base, path] => (base, path, false),
-        [_, base, path, d] if d == "drop" => (base, path, true),
+    let (base, path, how) = match args.as_slice() {
+        [_, base, path] => (base, path, "items"),
+        [_, base, path, how] if ["items", "pages", "by-hand"].contains(&how.as_str()) => {
+            (base, path, how.as_str())
+        }
         _ => {
-            eprintln!("usage: halchemy-walk BASE_URL PATH [drop]");
+            eprintln!("usage: halchemy-walk BASE_URL PATH [items|pages|by-hand]");
             return ExitCode::from(2);
         }
     };
-    match walk(base, path, dropping) {
+    match walk(base, path, how) {
         Ok((count, sum)) => {
             println!("{count} {sum} {}", peak_rss_kb());
             ExitCode::SUCCESS
