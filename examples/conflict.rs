@@ -63,7 +63,7 @@ fn main() -> Result<(), Error> {
         .patch(json!({"name": "Leslie Knope"}))
     {
         let mut merging = api.merge(&mut customer, &conflict)?;
-        println!("both renamed the customer:\n{}", *merging);
+        println!("both renamed the customer:\n{merging}");
         merging.resolve("/name", Choice::Mine)?;
         merging.send()?;
         println!("kept ours: {}", customer["name"]);

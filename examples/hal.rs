@@ -38,7 +38,7 @@
 //!
 //!     hal --demo get / --follow customers
 //!     hal --demo get / --follow customer --template id=A375 --meta
-//!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
+//!     hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --param max_results=2 --pages _items
 //!     hal --demo patch /customers/A375 '{"city": "Eagleton"}'
 //!     hal --demo get /customers --pages item --raw
 //!     hal --demo get /customers/A375 --actions
@@ -269,7 +269,7 @@ fn merge(
 ) -> Result<Resource, Box<dyn std::error::Error>> {
     let mut merging = api.merge(target, conflict)?;
     if !merging.conflicts().is_empty() {
-        eprintln!("someone else changed it too:\n{}", *merging);
+        eprintln!("someone else changed it too:\n{merging}");
         if !std::io::stdin().is_terminal() {
             eprintln!("not a terminal: nothing was sent; resolve the conflicts and patch again");
             std::process::exit(2);
@@ -497,7 +497,7 @@ examples:
   hal --demo get / --follow customers --pages item --raw
   hal --demo get /customers/A375 --actions
   hal --demo get /customers/A375 --submit move city=Eagleton
-  hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]/item' --template id=1
+  hal --base http://127.0.0.1:5000 get / --follow 'child[title=customers]' --param max_results=2 --pages _items
 
 options:
   --base URL          the API's base URL (default: the .halchemy file's, else http://localhost:2112)

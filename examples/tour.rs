@@ -2,7 +2,8 @@
 //! template, add parameters, read embedded resources, then write safely while someone else
 //! writes too.
 //!
-//!     cargo run --example tour
+//!     cargo run -p tour            (the README's first command: the library's dependencies only)
+//!     cargo run --example tour     (the same, after building the tests' dev-dependencies too)
 //!
 //! Pass a base URL to walk your own copy of the demo API instead.
 

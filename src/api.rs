@@ -42,6 +42,11 @@ impl Api {
     /// An Api at `base_url`, after loading the `.halchemy` file (see
     /// [`ApiBuilder::config_file`]); `base_url` wins over the file's.
     ///
+    /// Like the other halchemy libraries it sends `Authorization: Basic cm9vdDpwYXNzd29yZA==`
+    /// (`root:password`, Eve's default) to the base URL's origin unless told otherwise: set
+    /// your own credential with [`ApiBuilder::bearer_auth`] or [`ApiBuilder::basic_auth`], or
+    /// drop it with [`ApiBuilder::without_header`]`("Authorization")`.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidUrl`](crate::Error::InvalidUrl) when `base_url` is not an absolute

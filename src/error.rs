@@ -52,7 +52,7 @@ pub enum Error {
     /// `412 Precondition Failed`: someone else changed the resource since it was read. The
     /// resource written through is untouched, data and validators; refresh it and try again,
     /// or use [`Api::update`](crate::Api::update).
-    #[error("conflict: {} was changed by someone else (412 precondition failed to {} with {}); refresh the resource and retry",
+    #[error("conflict: {} was changed since this copy of it was read, by another client or by a write not made through follow_mut (412 precondition failed to {} with {}); refresh the resource and retry, or use Api::update or Api::merge",
         crate::url::redacted(&.0.response.meta().request.url), .0.response.meta().request.method, .0.sent())]
     PreconditionFailed(Box<Conflict>),
 
@@ -86,12 +86,12 @@ pub enum Error {
 
     /// `428 Precondition Required`: the server only accepts conditional writes and the resource
     /// had no ETag to send. GET (or [`refresh`](crate::Api::refresh)) it first.
-    #[error("the server requires a conditional write (428 precondition required to {} {}): get the resource first so it has an etag", .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
+    #[error("the server requires a conditional write (428 precondition required to {} {}): read the resource first so it has an etag, then write through api.follow_mut(&mut resource).to(\"self\")", .0.meta().request.method, crate::url::redacted(&.0.meta().request.url))]
     PreconditionRequired(Box<Resource>),
 
     /// The resource has no link with this relation, or the server wrote it as `null` (a null
     /// rel, a link whose `href` is null, or a link array of only those).
-    #[error("{}", rel_not_found(rel, available, *null))]
+    #[error("{}", rel_not_found(rel, available, *null, *embedded))]
     RelNotFound {
         /// The relation asked for.
         rel: String,
@@ -100,6 +100,9 @@ pub enum Error {
         /// True when the server wrote the link as `null`: it says there is none (Mollie's
         /// last page has `"next": null`).
         null: bool,
+        /// True when the rel is embedded rather than linked: read it with
+        /// [`Resource::embedded`].
+        embedded: bool,
     },
 
     /// The relation holds several links and none was picked with `at`, `named` or `titled`.
@@ -222,7 +225,7 @@ pub enum Error {
 
     /// A URI template could not be expanded.
     #[error("bad uri template `{template}`: {message}")]
-    Template {
+    UriTemplate {
         /// The template.
         template: String,
         /// What the expander reported.
@@ -347,11 +350,11 @@ pub enum Error {
 
     /// A request body could not be serialized.
     #[error("cannot serialize the request body: {0}")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(serde_json::Error),
 
     /// [`Resource::deserialize`] failed.
     #[error("cannot deserialize the resource: {0}")]
-    Deserialize(#[source] serde_json::Error),
+    Deserialize(serde_json::Error),
 }
 
 impl Error {
@@ -488,7 +491,7 @@ impl Error {
                 name: name.clone(),
                 message: message.clone(),
             },
-            Error::Template { template, message } => Error::Template {
+            Error::UriTemplate { template, message } => Error::UriTemplate {
                 template: template.clone(),
                 message: message.clone(),
             },
@@ -740,8 +743,8 @@ fn classify(e: &ureq::Error, https: bool) -> NetworkErrorKind {
     }
 }
 
-fn rel_not_found(rel: &str, available: &[String], null: bool) -> String {
-    if null {
+fn rel_not_found(rel: &str, available: &[String], null: bool, embedded: bool) -> String {
+    let mut text = if null {
         format!(
             "link `{rel}` is null: the server says there is none; its rels are: {}",
             list(available)
@@ -751,7 +754,18 @@ fn rel_not_found(rel: &str, available: &[String], null: bool) -> String {
             "no link `{rel}` in the resource; its rels are: {}",
             list(available)
         )
+    };
+    if rel == "self" && !null {
+        text.push_str(
+            "; writing, refreshing and merging need the resource's own url: a self link, or the url it was read from (read it with api.using_endpoint(url).get())",
+        );
     }
+    if embedded {
+        text.push_str(&format!(
+            "; `{rel}` is embedded, not linked: read it with embedded(\"{rel}\", None) or embedded_many(\"{rel}\")"
+        ));
+    }
+    text
 }
 
 fn list(items: &[String]) -> String {

@@ -6,6 +6,8 @@
 //! what Spring HATEOAS writes (lowercase methods, an empty `contentType`, no `target` when the
 //! form goes to the resource itself).
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -93,7 +95,7 @@ const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 /// assert!(form.property("firstName").is_some_and(|p| p.is_required()));
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Template {
     name: String,
     title: Option<String>,
@@ -470,7 +472,7 @@ fn parse_target(name: &str, json: Option<&Value>) -> Result<Option<String>> {
         }
     };
     let fail = |message: String| Error::InvalidUrl {
-        url: written.to_owned(),
+        url: crate::url::redacted(written).into_owned(),
         message,
     };
     let parsed = match url::Url::parse(written) {
@@ -599,7 +601,7 @@ fn count(obj: &Map<String, Value>, key: &str) -> Option<u64> {
 /// assert_eq!(card.attribute("x-mask"), Some(&json!("#### #### #### ####")));
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Property {
     name: String,
     prompt: Option<String>,
@@ -1266,6 +1268,42 @@ pub(crate) fn template(data: &Value, name: &str) -> Result<Template> {
                 .map(|(n, _)| n.clone())
                 .collect(),
         }),
+    }
+}
+
+impl fmt::Debug for Template {
+    /// Every part, with the password of a target URL redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.name)
+            .field("title", &self.title)
+            .field("method", &self.method)
+            .field("target", &self.target.as_deref().map(crate::url::redacted))
+            .field("content_type", &self.content_type)
+            .field("properties", &self.properties)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Property {
+    /// Every part, with the password of any URL among its attributes redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Property")
+            .field("name", &self.name)
+            .field("prompt", &self.prompt)
+            .field("required", &self.required)
+            .field("read_only", &self.read_only)
+            .field("templated", &self.templated)
+            .field("regex", &self.regex)
+            .field("input_type", &self.input_type)
+            .field("value", &self.value.as_ref().map(crate::url::RedactedJson))
+            .field("placeholder", &self.placeholder)
+            .field("options", &self.options)
+            .field(
+                "attributes",
+                &crate::url::RedactedJson(&Value::Object(self.attributes.clone())),
+            )
+            .finish()
     }
 }
 

@@ -47,7 +47,7 @@ use crate::params::json_type;
 /// assert_eq!(r.link("cancel")?.attribute("method"), Some(&json!("POST")));
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Link {
     /// The target URL or URI template.
@@ -129,6 +129,29 @@ impl Link {
         &self.attributes
     }
 }
+impl fmt::Debug for Link {
+    /// Every attribute, with the password of any URL redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn text(v: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+            v.as_deref().map(crate::url::redacted)
+        }
+        f.debug_struct("Link")
+            .field("href", &crate::url::redacted(&self.href))
+            .field("templated", &self.templated)
+            .field("media_type", &self.media_type)
+            .field("deprecation", &text(&self.deprecation))
+            .field("name", &self.name)
+            .field("profile", &text(&self.profile))
+            .field("title", &self.title)
+            .field("hreflang", &self.hreflang)
+            .field(
+                "attributes",
+                &crate::url::RedactedJson(&Value::Object(self.attributes.clone())),
+            )
+            .finish()
+    }
+}
+
 /// How many resources an embedded rel is expected to hold, for
 /// [`Resource::embedded`](crate::Resource::embedded).
 ///
@@ -196,6 +219,8 @@ pub(crate) struct Links<'a> {
     header: Option<&'a Map<String, Value>>,
     /// The JSON type of `_links` when it is not an object: every lookup is then an error.
     malformed: Option<&'static str>,
+    /// `_embedded`, to say so when a rel asked for as a link is embedded instead.
+    embedded: Option<&'a Map<String, Value>>,
 }
 
 /// What a lookup of one rel found.
@@ -221,6 +246,7 @@ impl<'a> Links<'a> {
             body,
             header,
             malformed,
+            embedded: data.get("_embedded").and_then(Value::as_object),
         }
     }
 
@@ -291,10 +317,14 @@ impl<'a> Links<'a> {
     }
 
     fn not_found(&self, rel: &str, null: bool) -> Error {
+        let curies = self.curies();
         Error::RelNotFound {
             rel: rel.to_owned(),
             available: self.rels().into_iter().map(str::to_owned).collect(),
             null,
+            embedded: self
+                .embedded
+                .is_some_and(|m| find_in(m, rel, curies).is_some()),
         }
     }
 
@@ -415,7 +445,8 @@ fn choices(links: &[&Value]) -> Vec<String> {
         .enumerate()
         .map(|(i, link)| {
             let attr = |k: &str| link.get(k).and_then(Value::as_str);
-            let mut line = format!("[{i}] {}", attr("href").unwrap_or("(no href)"));
+            let href = attr("href").map(crate::url::redacted);
+            let mut line = format!("[{i}] {}", href.as_deref().unwrap_or("(no href)"));
             if let Some(n) = attr("name") {
                 line.push_str(&format!(" name {n:?}"));
             }
@@ -555,6 +586,13 @@ pub(crate) fn embedded<'a>(
 /// when the entry is neither an object nor an array.
 pub(crate) fn page_items<'a>(data: &'a Value, rel: &str) -> Result<&'a [Value]> {
     match embedded_entry(data, rel)? {
+        // A page with items under other rels: the rel asked for is most likely misspelled.
+        None if embedded_map(data)?.is_some_and(|m| !m.is_empty()) => {
+            Err(Error::EmbeddedNotFound {
+                rel: rel.to_owned(),
+                available: embedded_rels(data).into_iter().map(str::to_owned).collect(),
+            })
+        }
         None | Some(Value::Null) => Ok(&[]),
         Some(one @ Value::Object(_)) => Ok(std::slice::from_ref(one)),
         Some(Value::Array(items)) => Ok(items),

@@ -30,8 +30,8 @@
 //!
 //! URLs that are not absolute join the base URL: `http://example.org/api` + `/path/` is
 //! `http://example.org/api/path/`. [`Api::using_endpoint`] requests any URL, and every request
-//! builder sends with `get`, `head`, `options` or `post` (endpoints also `put`, `patch`,
-//! `delete`). Bodies are any `Serialize` value, sent as JSON, or a [`Body`] with its own
+//! builder sends with all seven methods: `get`, `head`, `options`, `post`, `put`, `patch`,
+//! `delete`. Bodies are any `Serialize` value, sent as JSON, or a [`Body`] with its own
 //! content type.
 //!
 //! # Following links
@@ -58,9 +58,35 @@
 //! # Ok::<(), halchemy::Error>(())
 //! ```
 //!
-//! [`Resource::links`], [`Resource::has_rel`] and [`Resource::link`] (every HAL attribute:
-//! `href`, `templated`, `type`, `deprecation`, `name`, `profile`, `title`, `hreflang`) read the
-//! links without following them.
+//! [`Resource::links`], [`Resource::has_rel`] and [`Resource::link`] (every attribute, the ones
+//! HAL names and any other, such as `method`) read the links without following them. A rel
+//! written as `null` (`"next": null`, `{"href": null}`) is an absent link; rels of a response's
+//! `Link` headers (RFC 8288) count too; a curied rel (`ea:orders`) is found by its name or its
+//! expansion.
+//!
+//! **Servers under a path prefix.** By default a relative href joins the base URL as in the
+//! other halchemy libraries (`http://host/api` + `customers/1` is `http://host/api/customers/1`;
+//! Eve and Camunda write hrefs that way). A server whose hrefs start from its root — OpenProject
+//! under `/api/v3` writes `/api/v3/statuses` — would get the prefix twice: set
+//! [`LinkResolution::Document`] (builder, [`Api::set_link_resolution`] or `.halchemy`) to
+//! resolve hrefs as RFC 3986 does, against the URL of the document that holds them. halchemy
+//! logs a `warn` when it sees the prefix doubled.
+//!
+//! A path of rels is one call with [`Request::then`]: an intermediate rel embedded as a single
+//! resource is used without a request.
+//!
+//! ```
+//! # use halchemy_testserver::demo;
+//! # let server = demo::start().unwrap();
+//! # let base_url = server.url();
+//! use halchemy::Api;
+//! use serde_json::json;
+//!
+//! let api = Api::new(base_url)?;
+//! let leslie = api.home().then("customer").with_template_values(json!({"id": "A375"})).get()?;
+//! assert_eq!(leslie["name"], "Leslie Knope");
+//! # Ok::<(), halchemy::Error>(())
+//! ```
 //!
 //! # Templates and parameters
 //!
@@ -111,6 +137,56 @@
 //! assert_eq!(names, ["Kim", "Lee"]);
 //! let first = &items[0];                                  // owned, writable
 //! assert_eq!(first.etag(), Some("e1"));
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Pages
+//!
+//! A paged collection is a `for` loop: [`Api::pages`] (from a page in hand) or
+//! [`Request::pages`] (from a request) follows `next` (or [another rel](Pages::rel)) page after
+//! page until it is missing or `null`, holding one page at a time; [`Pages::items`] yields the
+//! items under an embedded rel (a page without `_embedded` has none; an object is one item),
+//! [`Pages::collection`] those of a field such as Eve's `_items`. Each yields `Result`; a URL
+//! read twice is [`Error::PageLoop`], never an endless loop.
+//!
+//! ```
+//! # use halchemy_testserver::demo;
+//! # let server = demo::start().unwrap();
+//! # let base_url = server.url();
+//! let api = halchemy::Api::new(base_url)?;
+//! let home = api.home().get()?;
+//! let mut names = Vec::new();
+//! for customer in api.follow(&home).to("customers").pages().items("item") {
+//!     names.push(customer?["name"].clone());          // two customers a page, three in all
+//! }
+//! assert_eq!(names.len(), 3);
+//! # Ok::<(), halchemy::Error>(())
+//! ```
+//!
+//! # Actions (HAL-FORMS)
+//!
+//! [`Resource::templates`] lists a resource's HAL-FORMS templates (`_templates`: method,
+//! target, content type, properties); [`Api::submit`] and [`Api::submit_mut`] send one with
+//! values, checked first (required, `regex`, inline options). A submit to the resource's own
+//! URL carries its validators like any write. Servers such as Spring HATEOAS send templates
+//! only when asked: add `Accept: `[`HAL_FORMS_ACCEPT`] to the request.
+//!
+//! ```
+//! # use halchemy_testserver::demo;
+//! # let server = demo::start().unwrap();
+//! # let base_url = server.url();
+//! use halchemy::{Api, HAL_FORMS_ACCEPT};
+//! use serde_json::json;
+//!
+//! let api = Api::new(base_url)?;
+//! let mut leslie = api.using_endpoint("/customers/A375")
+//!     .with_headers([("Accept", HAL_FORMS_ACCEPT)])
+//!     .get()?;
+//! let form = leslie.template("move")?;
+//! assert_eq!(form.method(), "PATCH");
+//! api.submit_mut(&mut leslie, "move").with_values(json!({"city": "Eagleton"})).send()?;
+//! assert_eq!(leslie["city"], "Eagleton");                 // brought forward, with If-Match
+//! assert!(api.submit(&leslie, "move").with_values(json!({"city": "Atlantis"})).send().is_err());
 //! # Ok::<(), halchemy::Error>(())
 //! ```
 //!

@@ -195,7 +195,7 @@ impl fmt::Display for Shown<'_> {
 /// let mut merge = Merge::new(&base, &mine, &theirs);
 /// assert_eq!(merge.unresolved(), ["/name"]);
 /// assert_eq!(merge.merged_from_mine(), ["/phone"]);
-/// assert_eq!(merge.merged_from_theirs(), ["/_etag", "/city"]);
+/// assert_eq!(merge.merged_from_theirs(), ["/city"]);   // `_` fields: always theirs, unlisted
 ///
 /// merge.resolve("/name", Choice::Mine)?;
 /// assert_eq!(
@@ -560,10 +560,9 @@ impl Walk {
                 mine.get(key),
                 theirs.get(key),
             );
+            // The server's own fields always come from theirs and are not reported: they are
+            // not a change anyone made to the document.
             let merged = if top && key.starts_with('_') {
-                if t != b {
-                    self.from_theirs.push(child);
-                }
                 t.cloned()
             } else {
                 self.value(child, b, m, t)
@@ -924,9 +923,9 @@ mod tests {
         let mut m = merge(base, mine, theirs);
         // Only the nested `_note` is ordinary data: a conflict.
         assert_eq!(m.unresolved(), ["/meta/_note"]);
-        assert_eq!(
-            m.merged_from_theirs(),
-            ["/_embedded", "/_etag", "/_updated"]
+        assert!(
+            m.merged_from_theirs().is_empty(),
+            "the server's fields are taken, not listed"
         );
         assert!(m.merged_from_mine().is_empty());
         m.resolve_all(Choice::Mine);

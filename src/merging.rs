@@ -32,7 +32,7 @@ use crate::write::{self, Holder, WriteIntent};
 /// match api.follow_mut(&mut customer).to("self").patch(json!({"city": "Pawnee"})) {
 ///     Err(Error::PreconditionFailed(conflict)) => {
 ///         let mut merging = api.merge(&mut customer, &conflict)?;
-///         println!("{}", *merging);                  // the field-by-field report
+///         println!("{merging}");                      // the field-by-field report
 ///         merging.resolve_all(Choice::Mine);         // or resolve each pointer
 ///         merging.send()?;                           // If-Match: the version just read
 ///     }
@@ -206,6 +206,9 @@ impl<'a> Merging<'a> {
             });
         }
         let answer = write::write_with(self.api, prepared, Holder::Exclusive(&mut next), true)?;
+        if !write::succeeded(&answer) {
+            return Err(Error::Status(Box::new(answer)));
+        }
         *self.resource = next;
         Ok(answer)
     }
@@ -237,6 +240,13 @@ impl Deref for Merging<'_> {
 impl DerefMut for Merging<'_> {
     fn deref_mut(&mut self) -> &mut Merge {
         &mut self.merge
+    }
+}
+
+impl fmt::Display for Merging<'_> {
+    /// The field-by-field report of the merge (as [`Merge`]'s).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.merge, f)
     }
 }
 

@@ -752,8 +752,10 @@ impl<'a, T: Target> Request<'a, T> {
         }
         let timeout = self.opts.timeout.unwrap_or(self.api.config.timeout);
         let headers = std::mem::take(&mut self.opts.headers);
-        Prepared::new(self.api, method, url, headers, body, timeout)
-            .map_err(|e| from_link(e, rel.as_deref()))
+        let mut prepared = Prepared::new(self.api, method, url, headers, body, timeout)
+            .map_err(|e| from_link(e, rel.as_deref()))?;
+        prepared.rel = rel;
+        Ok(prepared)
     }
 }
 
@@ -776,10 +778,37 @@ fn build_url(api: &Api, located: &sealed::Located<'_>, opts: &Options) -> Result
     };
     let mut full = url::resolve(&config.base_url, document, &href, mode)
         .map_err(|e| from_link(e, located.rel))?;
+    if let (Some(rel), LinkResolution::Base) = (located.rel, mode) {
+        warn_if_prefix_doubled(&config.base_url, rel, &href, &full);
+    }
     if let Some(p) = &opts.parameters {
         params::merge_query(&mut full, &params::to_query(p, config.list_style)?);
     }
     Ok(full)
+}
+
+/// The family's join puts the base URL's path in front of a root-relative href; a server
+/// under a path prefix that writes hrefs from its root (`/api/v3/x` under `/api/v3`) then
+/// gets the prefix twice. Says so once per call, naming the way out.
+fn warn_if_prefix_doubled(base: &str, rel: &str, href: &str, full: &str) {
+    let path = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("")
+        .trim_end_matches('/');
+    let doubled = !path.is_empty()
+        && href
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+    if doubled {
+        log::warn!(
+            target: "halchemy",
+            "the href of link `{rel}` already starts with the base url's path {path}, and the \
+             family's join adds it again ({}); if the server writes hrefs from its root, set \
+             LinkResolution::Document",
+            url::redacted(full)
+        );
+    }
 }
 
 /// An [`Error::InvalidUrl`] made from a link's href says which link: the href is what to fix.

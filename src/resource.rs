@@ -789,45 +789,11 @@ impl fmt::Debug for Resource {
     /// The data (with any password in a URL it holds redacted), validators and meta.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resource")
-            .field("data", &RedactedJson(self.data()))
+            .field("data", &crate::url::RedactedJson(self.data()))
             .field("etag", &self.etag())
             .field("last_modified", &self.last_modified())
             .field("meta", &self.meta)
             .finish()
-    }
-}
-
-/// `Debug` of JSON with the passwords of URLs in its strings (link hrefs...) redacted.
-struct RedactedJson<'a>(&'a Value);
-
-impl fmt::Debug for RedactedJson<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn holds_secret(v: &Value) -> bool {
-            match v {
-                Value::String(s) => s.contains('@') && s.contains("://"),
-                Value::Array(a) => a.iter().any(holds_secret),
-                Value::Object(o) => o.values().any(holds_secret),
-                _ => false,
-            }
-        }
-        fn redact(v: &mut Value) {
-            match v {
-                Value::String(s) => {
-                    if let std::borrow::Cow::Owned(r) = crate::url::redacted(s) {
-                        *s = r;
-                    }
-                }
-                Value::Array(a) => a.iter_mut().for_each(redact),
-                Value::Object(o) => o.values_mut().for_each(redact),
-                _ => {}
-            }
-        }
-        if !holds_secret(self.0) {
-            return fmt::Debug::fmt(self.0, f);
-        }
-        let mut copy = self.0.clone();
-        redact(&mut copy);
-        fmt::Debug::fmt(&copy, f)
     }
 }
 

@@ -161,6 +161,8 @@ struct Planned {
     method: Method,
     url: String,
     body: Option<Body>,
+    /// Whether the target is the resource's own URL (before the values' query).
+    own: bool,
 }
 
 impl<'a> Submit<'a> {
@@ -299,17 +301,19 @@ impl<'a> Submit<'a> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn send(self) -> Result<Resource> {
-        let planned = self.plan()?;
+        let Planned {
+            method,
+            url,
+            body,
+            own,
+        } = self.plan()?;
         let timeout = self.timeout.unwrap_or(self.api.config.timeout);
-        let prepared = Prepared::new(
-            self.api,
-            planned.method,
-            planned.url,
-            self.headers,
-            planned.body,
-            timeout,
-        )?;
-        write::send(self.api, prepared, self.holder)
+        let prepared = Prepared::new(self.api, method, url, self.headers, body, timeout)?;
+        let raise = self.api.config.error_handling.raise_on_network_error;
+        match write::is_write(&prepared.method) {
+            true => write::write_judged(self.api, prepared, self.holder, raise, own),
+            false => write::send(self.api, prepared, self.holder),
+        }
     }
 
     fn fail(&mut self, e: Error) {
@@ -337,6 +341,9 @@ impl<'a> Submit<'a> {
             Some(target) => self.api.resolve_href(r, target)?,
             None => write::own_url(self.api, r)?,
         };
+        // Judged before values go into the query: a DELETE of the resource itself with
+        // `?reason=..` is still a write of the resource, and carries its precondition.
+        let own = write::is_own_url(self.api, r, &url);
         let in_query = matches!(
             method,
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
@@ -347,7 +354,12 @@ impl<'a> Submit<'a> {
         } else {
             Some(Body::value(values, template.content_type()))
         };
-        Ok(Planned { method, url, body })
+        Ok(Planned {
+            method,
+            url,
+            body,
+            own,
+        })
     }
 }
 

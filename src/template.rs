@@ -13,7 +13,7 @@ use crate::params::json_type;
 /// Numbers go in as their JSON text (`43.7`), booleans as `true`/`false`, arrays as lists,
 /// objects as maps (so explode `*` works). `null` counts as missing.
 pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
-    let fail = |message: String| Error::Template {
+    let fail = |message: String| Error::UriTemplate {
         template: template.to_owned(),
         message,
     };
@@ -129,7 +129,7 @@ mod tests {
         for bad in ["{", "{/id*", "{var:0}", "/x}"] {
             let err = expand(bad, &json!({"id": "1", "var": "v"})).unwrap_err();
             assert!(
-                matches!(&err, Error::Template { template, .. } if template == bad),
+                matches!(&err, Error::UriTemplate { template, .. } if template == bad),
                 "{bad}: {err}"
             );
         }

@@ -247,9 +247,25 @@ mod backend {
         }
         match out.is_empty() {
             true => Err(config_error(format!(
-                "{setter}: the pem holds no certificate; pass `-----BEGIN CERTIFICATE-----` blocks"
+                "{setter}: the pem holds no certificate; pass `-----BEGIN CERTIFICATE-----` blocks{}",
+                path_hint(pem)
             ))),
             false => Ok(out),
+        }
+    }
+
+    /// When the "PEM" looks like a file's path, the way to read the file instead.
+    fn path_hint(pem: &[u8]) -> &'static str {
+        let text = String::from_utf8_lossy(pem);
+        let looks_like_path = !text.contains("-----BEGIN")
+            && !text.contains('\n')
+            && (text.contains('/')
+                || text.contains('\\')
+                || text.ends_with(".pem")
+                || text.ends_with(".crt"));
+        match looks_like_path {
+            true => " (this looks like a file's path: pass its contents, `std::fs::read(path)?`)",
+            false => "",
         }
     }
 

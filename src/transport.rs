@@ -41,6 +41,8 @@ pub(crate) struct Prepared {
     pub body: Option<Vec<u8>>,
     /// The whole call's time limit.
     pub timeout: Option<Duration>,
+    /// The rel followed, when the request follows a link (for warnings).
+    pub rel: Option<String>,
 }
 
 impl Prepared {
@@ -83,6 +85,7 @@ impl Prepared {
             explicit_credentials,
             body,
             timeout,
+            rel: None,
         })
     }
 }
@@ -131,6 +134,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         headers: mut all_headers,
         explicit_credentials,
         mut body,
+        rel,
         ..
     } = prepared;
     // Only needed (and only computed) when the request set credentials itself.
@@ -280,6 +284,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             headers: filtered.unwrap_or(all_headers),
             body,
         };
+        warn_if_deprecated(&request, rel.as_deref(), &parts.headers);
         return Ok(response_resource(api, request, parts, bytes));
     }
 }
@@ -303,8 +308,11 @@ fn busy_wait(
     }
     let repeatable = match *method {
         Method::GET | Method::HEAD | Method::OPTIONS => true,
+        // A precondition naming a version makes a repeat harmless (`If-Match: *` does not).
         Method::PUT | Method::PATCH | Method::DELETE => {
-            headers.contains_key(header::IF_MATCH)
+            headers
+                .get(header::IF_MATCH)
+                .is_some_and(|v| v.as_bytes().trim_ascii() != b"*")
                 || headers.contains_key(header::IF_UNMODIFIED_SINCE)
         }
         _ => false,
@@ -317,8 +325,12 @@ fn busy_wait(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| retry_after(v, std::time::SystemTime::now()))
         .unwrap_or(crate::config::DEFAULT_RETRY_WAIT);
-    let in_time = deadline.is_none_or(|d| Instant::now() + wait < d);
-    (wait <= config.retry.max_wait && in_time).then_some(wait)
+    if wait > config.retry.max_wait {
+        return None;
+    }
+    let in_time =
+        deadline.is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|at| at < d));
+    in_time.then_some(wait)
 }
 
 /// A `Retry-After` value: delta-seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`);
@@ -360,6 +372,9 @@ fn imf_fixdate(s: &str) -> Option<u64> {
     } else {
         (year, month - 3)
     };
+    if year > 9999 {
+        return None;
+    }
     let era = y / 400;
     let yoe = y - era * 400;
     let doy = (153 * mo + 2) / 5 + day - 1;
@@ -423,7 +438,6 @@ fn response_resource(
         url_is_own,
         header_links,
     };
-    warn_if_deprecated(&request, &parts.headers);
     let reason = status.canonical_reason().unwrap_or("").to_owned();
     let error = (code >= 400).then(|| MetaError::Status {
         status: code,
@@ -444,7 +458,7 @@ fn response_resource(
 
 /// Logs a `warn` when the server says the resource is deprecated or will go away
 /// (`Deprecation`, RFC 9745; `Sunset`, RFC 8594), as the HAL draft asks of clients.
-fn warn_if_deprecated(request: &RequestMeta, headers: &HeaderMap) {
+fn warn_if_deprecated(request: &RequestMeta, rel: Option<&str>, headers: &HeaderMap) {
     let value = |name: &str| {
         headers
             .get(name)
@@ -461,9 +475,10 @@ fn warn_if_deprecated(request: &RequestMeta, headers: &HeaderMap) {
     if let Some(s) = sunset {
         what.push(format!("to be withdrawn at {s}"));
     }
+    let via = rel.map(|r| format!(" (link `{r}`)")).unwrap_or_default();
     log::warn!(
         target: "halchemy",
-        "{} {} is {}",
+        "{} {}{via} is {}",
         request.method,
         url::redacted(&request.url),
         what.join(" and ")

@@ -47,13 +47,11 @@ use crate::resource::Resource;
 /// ```no_run
 /// use serde_json::json;
 ///
-/// let api = halchemy::Api::new("http://localhost:2112")?;
-/// let home = api.home().get()?;
+/// let api = halchemy::Api::new("http://localhost:2112")?;   // the demo API's shape
+/// // home → `customer` (templated), in one call: one GET for home, one for the customer.
 /// let customer = api
-///     .follow(&home)
-///     .to("child")
-///     .titled("customers")
-///     .then("item")
+///     .home()
+///     .then("customer")
 ///     .with_template_values(json!({"id": "A375"}))
 ///     .get()?;
 /// # Ok::<(), halchemy::Error>(())
@@ -473,7 +471,8 @@ impl fmt::Display for TraversalError {
 }
 
 impl std::error::Error for TraversalError {
+    /// The hop's error's own cause: the hop's error itself is already in the message.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+        self.error.source()
     }
 }

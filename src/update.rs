@@ -267,18 +267,6 @@ impl Api {
             self.refresh(resource)?;
         }
         let url = write::own_url(self, resource)?;
-        if resource.etag().is_none() && !options.allow_unconditional {
-            let reason = match resource.last_modified() {
-                Some(_) => {
-                    "the server gives it only a last-modified date, whose one-second resolution cannot order two writes within a second"
-                }
-                None => "the server gives it no etag",
-            };
-            return Err(Error::Unconditional {
-                url: url::redacted(&url).into_owned(),
-                reason: reason.to_owned(),
-            });
-        }
         let mut conflicts = 0;
         // The merge policy compares the version the change was made on with the server's.
         let base = options.merge_on_conflict.then(|| resource.data().clone());
@@ -286,6 +274,10 @@ impl Api {
         change(&mut changed);
         let mine = base.is_some().then(|| changed.clone());
         loop {
+            // Every attempt: a version refreshed after a conflict may have lost its ETag.
+            if resource.etag().is_none() && !options.allow_unconditional {
+                return Err(unconditional(resource, &url));
+            }
             let Some(patch) = merge::merge_patch_between(resource.data(), &changed) else {
                 return Ok(Updated {
                     conflicts,
@@ -302,12 +294,13 @@ impl Api {
                 self.config.timeout,
             )?;
             let err = match write::write_with(self, prepared, Holder::Exclusive(resource), true) {
-                Ok(response) => {
+                Ok(response) if write::succeeded(&response) => {
                     return Ok(Updated {
                         conflicts,
                         response: Some(response),
                     });
                 }
+                Ok(refused) => return Err(Error::Status(Box::new(refused))),
                 Err(Error::PreconditionFailed(c)) => c,
                 Err(other) => return Err(other),
             };
@@ -341,6 +334,20 @@ impl Api {
                 }
             }
         }
+    }
+}
+
+/// Why `update` will not write `r`: it has no ETag to make the PATCH conditional on.
+fn unconditional(r: &Resource, url: &str) -> Error {
+    let reason = match r.last_modified() {
+        Some(_) => {
+            "the server gives it only a last-modified date, whose one-second resolution cannot order two writes within a second"
+        }
+        None => "the server gives it no etag",
+    };
+    Error::Unconditional {
+        url: url::redacted(url).into_owned(),
+        reason: reason.to_owned(),
     }
 }
 

@@ -310,6 +310,40 @@ pub(crate) fn redacted(url: &str) -> Cow<'_, str> {
     cut_userinfo(read)
 }
 
+/// `Debug` of JSON with the passwords of URLs in its strings (link hrefs...) redacted.
+pub(crate) struct RedactedJson<'a>(pub &'a serde_json::Value);
+
+impl std::fmt::Debug for RedactedJson<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn holds_secret(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::String(s) => s.contains('@') && s.contains("://"),
+                serde_json::Value::Array(a) => a.iter().any(holds_secret),
+                serde_json::Value::Object(o) => o.values().any(holds_secret),
+                _ => false,
+            }
+        }
+        fn redact(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) => {
+                    if let std::borrow::Cow::Owned(r) = redacted(s) {
+                        *s = r;
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter_mut().for_each(redact),
+                serde_json::Value::Object(o) => o.values_mut().for_each(redact),
+                _ => {}
+            }
+        }
+        if !holds_secret(self.0) {
+            return std::fmt::Debug::fmt(self.0, f);
+        }
+        let mut copy = self.0.clone();
+        redact(&mut copy);
+        std::fmt::Debug::fmt(&copy, f)
+    }
+}
+
 /// The userinfo of a base URL as an `Authorization` value, `Basic base64(user:password)`, user
 /// and password percent-decoded; `None` without userinfo.
 pub(crate) fn basic_credentials(base: &url::Url) -> Option<String> {

@@ -58,6 +58,12 @@ pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<
     }
 }
 
+/// Whether a write's answer says it was done: a 2xx, or whatever the GET after a `303` (or a
+/// 301/302) answered — the redirect itself said the write was done.
+pub(crate) fn succeeded(response: &Resource) -> bool {
+    (200..300).contains(&response.status()) || response.meta().request.method == "GET"
+}
+
 /// PUT, PATCH and DELETE: the methods that carry a resource's precondition.
 pub(crate) fn is_write(method: &Method) -> bool {
     matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
@@ -122,13 +128,25 @@ pub(crate) fn write(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result
 /// [`write`], with network failures raised or not.
 pub(crate) fn write_with(
     api: &Api,
-    mut prepared: Prepared,
-    mut holder: Holder<'_>,
+    prepared: Prepared,
+    holder: Holder<'_>,
     raise_network: bool,
 ) -> Result<Resource> {
     let own = holder
         .resource()
         .is_some_and(|r| is_own_url(api, r, &prepared.url));
+    write_judged(api, prepared, holder, raise_network, own)
+}
+
+/// [`write_with`], told whether the write is to the resource's own URL (a HAL-FORMS submit
+/// decides that before its values go into the query).
+pub(crate) fn write_judged(
+    api: &Api,
+    mut prepared: Prepared,
+    mut holder: Holder<'_>,
+    raise_network: bool,
+    own: bool,
+) -> Result<Resource> {
     let caller_precondition = has_precondition(&prepared.headers);
     if own
         && !caller_precondition
@@ -137,8 +155,13 @@ pub(crate) fn write_with(
         add_precondition(api, r, &mut prepared.headers)?;
     }
     let sent = Sent::of(&prepared.headers);
+    // What the write makes of the resource is known only when the server applied it to the
+    // version the resource holds: a PATCH sent without the resource's own precondition
+    // changed whatever version the server had.
     let intent = match &holder {
-        Holder::Exclusive(_) if own => WriteIntent::of(&prepared),
+        Holder::Exclusive(r) if own => WriteIntent::of(&prepared).filter(|i| {
+            !matches!(i, WriteIntent::MergePatch(_)) || names_version_of(&prepared.headers, r)
+        }),
         _ => None,
     };
     let method = prepared.method.clone();
@@ -188,6 +211,19 @@ fn add_precondition(api: &Api, r: &Resource, headers: &mut HeaderMap) -> Result<
         });
     }
     Ok(())
+}
+
+/// Whether the write's precondition names `r`'s version: `If-Match` with its ETag, or (with
+/// no ETag) `If-Unmodified-Since` with its `Last-Modified`.
+fn names_version_of(headers: &HeaderMap, r: &Resource) -> bool {
+    let v = r.validators();
+    match v.etag.value(r.data(), r.etag_field()) {
+        Some(etag) => headers.get(header::IF_MATCH) == Some(&etag),
+        None => v
+            .last_modified
+            .as_ref()
+            .is_some_and(|lm| headers.get(header::IF_UNMODIFIED_SINCE) == Some(lm)),
+    }
 }
 
 fn has_precondition(headers: &HeaderMap) -> bool {
@@ -268,6 +304,9 @@ impl WriteIntent {
                 }
                 Some(data)
             }
+            // A merge patch says nothing of a document that is not an object (one read
+            // without a JSON body, say).
+            WriteIntent::MergePatch(_) if !base.is_object() => None,
             WriteIntent::MergePatch(patch) => {
                 let mut data = base.clone();
                 merge::apply_merge_patch(&mut data, patch);
@@ -305,6 +344,11 @@ fn bring_forward(
     }
     if answered_by_get {
         // A redirect to somewhere else: that is not this resource's version.
+        return;
+    }
+    if response.read_url().is_some() {
+        // The answer says it represents another resource (its Content-Location): nothing in
+        // it describes this one.
         return;
     }
     // b. The write's effect is known: apply it here and take the answer's validators.

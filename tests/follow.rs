@@ -280,7 +280,7 @@ fn bad_templates_surface_as_errors_not_panics() {
             .with_template_values(json!({"id": 1, "var": "v"}))
             .get()
             .unwrap_err();
-        assert!(matches!(err, Error::Template { .. }), "{bad}: {err:?}");
+        assert!(matches!(err, Error::UriTemplate { .. }), "{bad}: {err:?}");
     }
     let err = api
         .using_endpoint("/x{y}")

@@ -753,7 +753,13 @@ fn deprecation_is_logged_with_the_rel_and_the_url_and_no_credential() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     let legacy = &lines[1];
     let url = format!("http://127.0.0.1:{port}/api/legacy");
-    for part in [url.as_str(), "deprecated", "@1688169599", "2024"] {
+    for part in [
+        url.as_str(),
+        "`legacy`",
+        "deprecated",
+        "@1688169599",
+        "2024",
+    ] {
         assert!(legacy.contains(part), "{legacy}");
     }
 
@@ -1073,4 +1079,38 @@ fn a_traversal_deadline_bounds_each_hop() {
     assert!(err.is_timeout(), "{err}");
     assert!(matches!(&err, Error::Traversal(t) if t.rel() == Some("slow")));
     assert_eq!(targets(&server), ["/", "/slow"]);
+}
+
+#[test]
+fn a_doubled_path_prefix_in_base_mode_is_warned_about() {
+    warnings_about(0);
+    let server = Server::answering(200, &[], "{}");
+    let port = server.port();
+    let doc = Resource::from(json!({"_links": {
+        "statuses": {"href": "/api/v3/statuses"},
+        "other": {"href": "/elsewhere"}
+    }}));
+    let base = format!("http://127.0.0.1:{port}/api/v3");
+    let api = api_in(&base, LinkResolution::Base);
+    api.follow(&doc).to("other").get().unwrap();
+    assert!(
+        warnings_about(port).is_empty(),
+        "no warning for an ordinary href"
+    );
+    api.follow(&doc).to("statuses").get().unwrap();
+    let lines = warnings_about(port);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("`statuses`") && lines[0].contains("LinkResolution::Document"),
+        "{}",
+        lines[0]
+    );
+    let api = api_in(&base, LinkResolution::Document);
+    api.follow(&doc).to("statuses").get().unwrap();
+    assert_eq!(
+        warnings_about(port).len(),
+        1,
+        "document mode joins right: no warning"
+    );
+    assert_eq!(server.last().target, "/api/v3/statuses");
 }

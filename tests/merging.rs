@@ -47,7 +47,7 @@ fn different_fields_both_survive_with_one_call() {
     };
     let before = s.requests().len();
     let merging = api.merge(&mut mine, &conflict).unwrap();
-    assert!(merging.conflicts().is_empty(), "{}", *merging);
+    assert!(merging.conflicts().is_empty(), "{merging}");
     assert!(merging.merged_from_mine().iter().any(|p| p == "/name"));
     assert!(merging.merged_from_theirs().iter().any(|p| p == "/city"));
     assert_eq!(

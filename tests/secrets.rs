@@ -145,6 +145,36 @@ fn no_text_the_crate_produces_shows_a_credential() {
         &api.using_endpoint(format!("http://u:{PASSWORD}@h.invalid/")),
     );
     texts.debug("Follower", &api.follow(&home));
+    texts.debug("Link", &home.link("away").unwrap());
+    texts.debug(
+        "Traversal",
+        &api.home()
+            .with_headers([("Authorization", "Bearer T0KEN-3")])
+            .then("away"),
+    );
+    texts.debug(
+        "Pages",
+        &api.follow(&home)
+            .to("self")
+            .with_headers([("Cookie", "C00KIE-3")])
+            .pages(),
+    );
+    let form = Resource::from(json!({
+        "_links": {"self": {"href": format!("http://u:{PASSWORD}@127.0.0.1:9/x")}},
+        "_templates": {"default": {"method": "post", "target": format!("http://u:{PASSWORD}@127.0.0.1:9/y"),
+            "properties": [{"name": "password", "required": true}]}}
+    }));
+    texts.debug("Template", &form.template("default").unwrap());
+    texts.debug(
+        "Submit",
+        &api.submit(&form, "default")
+            .with_values(json!({"password": "W0RD-value"}))
+            .with_headers([("Authorization", "Bearer T0KEN-4")]),
+    );
+    match api.submit(&form, "default").with_values(json!({})).send() {
+        Ok(r) => texts.debug("submit answer", &r),
+        Err(e) => texts.error("submit error", &e),
+    }
 
     for rel in ["away", "bad", "redirect", "badredirect", "big"] {
         match api.follow(&home).to(rel).get() {
@@ -175,6 +205,17 @@ fn no_text_the_crate_produces_shows_a_credential() {
         .patch(json!({"a": 1}))
         .unwrap_err();
     texts.error("PreconditionFailed", &conflict);
+    if let Error::PreconditionFailed(c) = &conflict {
+        texts.debug("Conflict", c);
+        let merging = api.merge(&mut r, c);
+        match merging {
+            Ok(m) => {
+                texts.debug("Merging", &m);
+                texts.0.push(("Merging (Display)".into(), m.to_string()));
+            }
+            Err(e) => texts.error("merge error", &e),
+        }
+    }
     // Status errors raised by the status set.
     api.error_handling_mut().raise_on_status_codes = Some(">399".parse().unwrap());
     texts.error("Status", &api.using_endpoint("/item").get().unwrap_err());

@@ -303,6 +303,10 @@ fn unusable_tls_settings_are_errors_at_build_that_say_what_to_pass() {
     let base = || Api::builder().no_config_file();
     let message = config_error(base().add_root_certificate_pem("not a certificate").build());
     assert!(message.contains("holds no certificate"), "{message}");
+    assert!(!message.contains("path"), "{message}");
+    // A path passed where the PEM's contents belong: the message says to read the file.
+    let message = config_error(base().add_root_certificate_pem("/etc/myapp/ca.pem").build());
+    assert!(message.contains("std::fs::read(path)"), "{message}");
 
     let message = config_error(
         base()

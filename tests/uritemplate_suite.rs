@@ -42,7 +42,7 @@ fn the_official_suite_passes() {
                     .with_template_values(vars)
                     .url();
                 let ok = match (&case[1], &result) {
-                    (Value::Bool(false), Err(halchemy::Error::Template { .. })) => true,
+                    (Value::Bool(false), Err(halchemy::Error::UriTemplate { .. })) => true,
                     (Value::String(e), Ok(url)) => *url == expected_url(e),
                     (Value::Array(alternatives), Ok(url)) => alternatives
                         .iter()
