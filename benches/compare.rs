@@ -9,99 +9,25 @@
 use std::hint::black_box;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use cpu_time::ThreadTime;
 use halchemy::Api;
 use serde_json::{Value, json};
 
 mod common;
+use common::measure::{Series, loadavg, median, report, sample};
 use common::{
-    api, big_doc, raw_agent, raw_agent_literal_resolver, raw_get, serve, small_doc, walk,
+    api, big_doc, raw_agent, raw_agent_default, raw_agent_literal_resolver, raw_get,
+    raw_get_default, raw_get_presized, serve, small_doc, walk,
 };
 use halchemy_testserver::fixed_response;
-
-// ---------------------------------------------------------------- measuring
-
-#[derive(Clone, Copy)]
-struct Sample {
-    cpu: Duration,
-    wall: Duration,
-}
-
-/// Runs `f` `n` times; returns the client thread's CPU time and the wall time per call.
-fn sample(n: u32, mut f: impl FnMut()) -> Sample {
-    let cpu = ThreadTime::now();
-    let wall = Instant::now();
-    for _ in 0..n {
-        f();
-    }
-    Sample {
-        cpu: cpu.elapsed() / n,
-        wall: wall.elapsed() / n,
-    }
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-struct Series {
-    name: &'static str,
-    samples: Vec<Sample>,
-}
-
-impl Series {
-    fn new(name: &'static str) -> Self {
-        Series {
-            name,
-            samples: Vec::new(),
-        }
-    }
-    fn cpu(&self) -> Duration {
-        median(self.samples.iter().map(|s| s.cpu).collect())
-    }
-    fn wall(&self) -> Duration {
-        median(self.samples.iter().map(|s| s.wall).collect())
-    }
-}
-
-/// Prints medians, and ratios as the median of per-round ratios (each round runs every series
-/// once, so a ratio compares runs made moments apart).
-fn report(title: &str, baseline: &Series, others: &[&Series]) {
-    let paired = |s: &Series, f: fn(&Sample) -> Duration| {
-        let mut r: Vec<f64> = s
-            .samples
-            .iter()
-            .zip(&baseline.samples)
-            .map(|(x, b)| f(x).as_secs_f64() / f(b).as_secs_f64())
-            .collect();
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    };
-    println!("\n{title}");
-    println!(
-        "  {:<46} {:>11} {:>11} {:>8} {:>8}",
-        "", "cpu/op", "wall/op", "cpu ×", "wall ×"
-    );
-    for s in std::iter::once(baseline).chain(others.iter().copied()) {
-        println!(
-            "  {:<46} {:>11.2?} {:>11.2?} {:>8.3} {:>8.3}",
-            s.name,
-            s.cpu(),
-            s.wall(),
-            paired(s, |x| x.cpu),
-            paired(s, |x| x.wall)
-        );
-    }
-}
 
 // ---------------------------------------------------------------- the benchmarks
 
 fn per_request(base: &str, rounds: usize, batch: u32) {
     let agent = raw_agent();
     let fast_agent = raw_agent_literal_resolver();
+    let default_agent = raw_agent_default();
     let api = api(base);
     let url = format!("{base}/doc");
     let home = api.using_endpoint("/doc").get().unwrap();
@@ -115,6 +41,7 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
         Series::new("halchemy: api.follow(&r).to(\"self\").get()"),
         Series::new("raw ureq, http://localhost:port"),
         Series::new("halchemy, http://localhost:port"),
+        Series::new("raw ureq, default Agent: read_to_vec + from_slice"),
     ];
     let run = |which: usize| match which {
         0 => black_box(raw_get(&agent, &url)).is_null(),
@@ -126,6 +53,7 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
             .data()
             .is_null(),
         4 => black_box(raw_get(&agent, &by_name)).is_null(),
+        6 => black_box(raw_get_default(&default_agent, &url)).is_null(),
         _ => black_box(api.using_endpoint(by_name.as_str()).get().unwrap())
             .data()
             .is_null(),
@@ -144,7 +72,20 @@ fn per_request(base: &str, rounds: usize, batch: u32) {
             }));
         }
     }
-    let [raw, raw_fast, endpoint, follow, raw_name, hal_name] = &series;
+    let [
+        raw,
+        raw_fast,
+        endpoint,
+        follow,
+        raw_name,
+        hal_name,
+        raw_default,
+    ] = &series;
+    report(
+        "the same, against raw ureq with a default Agent (issue #15: halchemy ≤ 1.05 × in CPU)",
+        raw_default,
+        &[raw_fast, endpoint, follow],
+    );
     report(
         &format!(
             "GET + parse of a {}-byte HAL document, one keep-alive connection",
@@ -288,13 +229,27 @@ fn building(rounds: usize, batch: u32) {
     }
 }
 
-/// `loop raw|rawfast|halchemy N`: only N GETs of the small document, for counting instructions:
+/// `loop raw|rawfast|rawdefault|rawpresized|halchemy N`: only N GETs of the small document, for counting instructions:
 ///
 ///     valgrind --tool=callgrind --toggle-collect='*raw_loop*' <bench binary> loop raw 2000
 #[inline(never)]
 fn raw_loop(agent: &ureq::Agent, url: &str, n: u32) {
     for _ in 0..n {
         black_box(raw_get(agent, url));
+    }
+}
+
+#[inline(never)]
+fn raw_default_loop(agent: &ureq::Agent, url: &str, n: u32) {
+    for _ in 0..n {
+        black_box(raw_get_default(agent, url));
+    }
+}
+
+#[inline(never)]
+fn raw_presized_loop(agent: &ureq::Agent, url: &str, n: u32) {
+    for _ in 0..n {
+        black_box(raw_get_presized(agent, url));
     }
 }
 
@@ -315,6 +270,8 @@ fn main() {
         match which {
             "raw" => raw_loop(&raw_agent(), &url, n),
             "rawfast" => raw_loop(&raw_agent_literal_resolver(), &url, n),
+            "rawdefault" => raw_default_loop(&raw_agent_default(), &url, n),
+            "rawpresized" => raw_presized_loop(&raw_agent_default(), &url, n),
             _ => halchemy_loop(&api(&server.base_url()), &url, n),
         }
         return;
@@ -327,7 +284,9 @@ fn main() {
     ]);
     let base = server.base_url();
     println!(
-        "halchemy vs raw ureq, same process, same server ({base}); medians of {rounds} rounds"
+        "halchemy vs raw ureq, same process, same server ({base}); medians of {rounds} rounds; \
+         load average {}",
+        loadavg()
     );
     // The server's threads run on the last core. The two-thread test runs first, from an
     // unpinned thread; then this thread is pinned to the first core, so that every client
@@ -338,4 +297,5 @@ fn main() {
     per_request(&base, rounds, batch);
     big_collection(&base, if quick { 5 } else { 31 });
     building(25, 2000);
+    println!("\nload average at the end: {}", loadavg());
 }

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+pub mod measure;
+
 use halchemy::Api;
-use halchemy_testserver::Server;
+use halchemy_testserver::{Server, fixed_response};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- the server
@@ -61,7 +63,36 @@ pub fn small_doc() -> Vec<u8> {
 
 /// A page of 10,000 embedded items, about 2 MB.
 pub fn big_doc() -> Vec<u8> {
-    let items: Vec<Value> = (0..10_000)
+    page_doc("/big", None, 0)
+}
+
+/// The pages walk: how many pages, each a [`big_doc`]-sized page of 10,000 items.
+pub const PAGES: usize = 100;
+
+/// The path of page `n` of the pages walk.
+pub fn page_path(n: usize) -> String {
+    format!("/pages/{n}")
+}
+
+/// The routes of the pages walk: `/pages/0` to `/pages/{PAGES - 1}`, each linking to the
+/// next with `_links.next` but the last, each holding 10,000 items of its own (about 190 MB
+/// of prebuilt responses in all).
+pub fn pages_routes() -> Vec<(&'static str, Vec<u8>)> {
+    (0..PAGES)
+        .map(|n| {
+            let path: &'static str = Box::leak(page_path(n).into_boxed_str());
+            let next = (n + 1 < PAGES).then(|| page_path(n + 1));
+            (
+                path,
+                fixed_response(&page_doc(path, next.as_deref(), n * 10_000)),
+            )
+        })
+        .collect()
+}
+
+/// A page of 10,000 embedded items numbered from `first`, with `self` and maybe `next`.
+fn page_doc(path: &str, next: Option<&str>, first: usize) -> Vec<u8> {
+    let items: Vec<Value> = (first..first + 10_000)
         .map(|i| {
             json!({
                 "_links": {"self": {"href": format!("/customers/{i:05}")}},
@@ -74,7 +105,11 @@ pub fn big_doc() -> Vec<u8> {
             })
         })
         .collect();
-    let doc = json!({"_links": {"self": {"href": "/big"}}, "_embedded": {"item": items}});
+    let mut links = json!({"self": {"href": path}});
+    if let Some(next) = next {
+        links["next"] = json!({ "href": next });
+    }
+    let doc = json!({"_links": links, "_embedded": {"item": items}});
     serde_json::to_vec(&doc).unwrap()
 }
 
@@ -136,6 +171,108 @@ impl ureq::unversioned::resolver::Resolver for LiteralFirst {
             _ => self.0.resolve(uri, config, timeout),
         }
     }
+}
+
+/// A raw ureq agent with ureq's defaults (`Agent::new_with_defaults`): no timeouts (so its
+/// resolver starts no thread), 4xx/5xx are errors, redirects followed, proxy from the
+/// environment.
+pub fn raw_agent_default() -> ureq::Agent {
+    ureq::Agent::new_with_defaults()
+}
+
+/// Raw ureq as a first-time user writes it: GET with the same headers, `read_to_vec` (its
+/// default 10 MB limit) and `serde_json::from_slice`.
+pub fn raw_get_default(agent: &ureq::Agent, url: &str) -> Value {
+    let mut req = agent.get(url);
+    for (k, v) in HEADERS {
+        req = req.header(k, v);
+    }
+    let bytes = req.call().unwrap().body_mut().read_to_vec().unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// [`raw_get_default`] with the body read into a `Vec` sized from `Content-Length` (capped
+/// at the limit) instead of one grown from empty: what pre-sizing would save halchemy.
+pub fn raw_get_presized(agent: &ureq::Agent, url: &str) -> Value {
+    use std::io::Read;
+    let mut req = agent.get(url);
+    for (k, v) in HEADERS {
+        req = req.header(k, v);
+    }
+    let mut response = req.call().unwrap();
+    let limit = 10 * 1024 * 1024;
+    let length = response.body().content_length().unwrap_or(0).min(limit);
+    let mut bytes = Vec::with_capacity(length as usize);
+    response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .reader()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Raw ureq walking the pages from `first` (a URL on `base`): GET, parse, visit every item,
+/// then the next page by `_links.next.href`, the previous page dropped before the next is
+/// fetched. Returns the items seen and the walk's checksum.
+pub fn raw_walk_pages(agent: &ureq::Agent, base: &str, first: &str) -> (usize, usize) {
+    let (mut count, mut sum) = (0, 0);
+    let mut url = Some(first.to_owned());
+    while let Some(u) = url.take() {
+        let doc = raw_get(agent, &u);
+        let items = doc["_embedded"]["item"].as_array().unwrap();
+        count += items.len();
+        sum += walk(items.iter());
+        url = doc["_links"]["next"]["href"]
+            .as_str()
+            .map(|href| format!("{base}{href}"));
+    }
+    (count, sum)
+}
+
+/// halchemy walking the pages from `first` by hand, as users wrote it before the pages
+/// iterator: a loop of `follow(&page).to("next").get()` over `embedded_many`. The page is
+/// still held while the next one is fetched (it is borrowed by `follow`).
+pub fn halchemy_walk_pages(api: &Api, first: &str) -> (usize, usize) {
+    let mut page = api.using_endpoint(first).get().unwrap();
+    let (mut count, mut sum) = (0, 0);
+    loop {
+        let items = page.embedded_many("item").unwrap();
+        count += items.len();
+        sum += walk(items.iter().map(|r| r.data()));
+        drop(items);
+        let Ok(next) = api.follow(&page).to("next").get() else {
+            break;
+        };
+        page = next;
+    }
+    (count, sum)
+}
+
+/// halchemy walking the pages with its pages iterator (`Request::pages`), every item of each
+/// page through `embedded_many`; each page is dropped at the end of the loop's body, before
+/// the iterator requests the next.
+pub fn halchemy_walk_pages_iterator(api: &Api, first: &str) -> (usize, usize) {
+    let (mut count, mut sum) = (0, 0);
+    for page in api.using_endpoint(first).pages() {
+        let page = page.unwrap();
+        let items = page.embedded_many("item").unwrap();
+        count += items.len();
+        sum += walk(items.iter().map(|r| r.data()));
+    }
+    (count, sum)
+}
+
+/// halchemy walking every item of every page with `pages().items("item")`.
+pub fn halchemy_walk_items(api: &Api, first: &str) -> (usize, usize) {
+    let (mut count, mut sum) = (0, 0);
+    for item in api.using_endpoint(first).pages().items("item") {
+        let item = item.unwrap();
+        count += 1;
+        sum += item.data()["name"].as_str().map_or(0, str::len);
+    }
+    (count, sum)
 }
 
 /// Raw ureq: GET, the same headers halchemy sends, the body read and parsed to JSON.
