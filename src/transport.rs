@@ -253,11 +253,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             continue;
         }
         let (parts, mut response_body) = response.into_parts();
-        let bytes = match response_body
-            .with_config()
-            .limit(config.body_limit)
-            .read_to_vec()
-        {
+        let bytes = match read_body(&mut response_body, &parts.headers, config.body_limit) {
             Ok(b) => b,
             Err(ureq::Error::BodyExceedsLimit(limit)) => {
                 return Err(Error::BodyTooLarge {
@@ -287,6 +283,35 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         warn_if_deprecated(&request, rel.as_deref(), &parts.headers);
         return Ok(response_resource(api, request, parts, bytes));
     }
+}
+
+/// The most a body's `Content-Length` makes halchemy reserve before reading: a larger body
+/// grows as it arrives, so a false length cannot force a large allocation.
+const MAX_PRESIZE: u64 = 1 << 20;
+
+/// Reads a body within `limit`, into a buffer sized from its `Content-Length` (reading into
+/// an empty one costs a reallocation and a read for every doubling).
+fn read_body(
+    body: &mut ureq::Body,
+    headers: &HeaderMap,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, ureq::Error> {
+    use std::io::Read as _;
+    let expected = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(limit)
+        .min(MAX_PRESIZE);
+    // One byte more than the body, so the end is seen without growing the buffer.
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
+    body.with_config()
+        .limit(limit)
+        .reader()
+        .read_to_end(&mut bytes)
+        .map_err(ureq::Error::from)?;
+    Ok(bytes)
 }
 
 /// How long to wait before sending the request again after a `429` or `503`, or `None` when
