@@ -649,6 +649,22 @@ impl NetworkError {
         }
     }
 
+    /// The ureq error behind it.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn ureq_error(&self) -> &ureq::Error {
+        &self.source
+    }
+
+    /// Names the issuer of an untrusted certificate in the message.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn name_issuer(&mut self, issuer: &str) {
+        let host = ::url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "the server".to_owned());
+        self.detail = Some(crate::tls::untrusted_by(&host, issuer));
+    }
+
     /// Why the request failed.
     ///
     /// # Example

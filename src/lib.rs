@@ -413,6 +413,8 @@ mod status;
 mod submit;
 mod template;
 mod tls;
+#[cfg(feature = "rustls")]
+mod tls_probe;
 mod transport;
 mod traverse;
 mod update;

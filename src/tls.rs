@@ -466,8 +466,9 @@ pub(crate) fn is_tls_io(io: &std::io::Error, https: bool) -> bool {
 }
 
 /// What a TLS failure with `host` means and what to do, in words: an untrusted issuer, a
-/// certificate for another name, an expired one, a client certificate refused. The issuer's
-/// name is not known here (no TLS backend reports it).
+/// certificate for another name, an expired one, a client certificate refused. No backend
+/// reports an untrusted issuer's name; under rustls the transport reads it afterwards
+/// (`tls_probe`) and names it.
 pub(crate) fn explain(e: &ureq::Error, host: &str) -> String {
     #[cfg(feature = "rustls")]
     if let Some(r) = rustls_error(e) {
@@ -494,6 +495,14 @@ const ADD_ROOT: &str = "if you trust it, add the ca that signed it with ApiBuild
 fn untrusted(host: &str) -> String {
     format!(
         "the certificate of {host} is signed by an issuer that is not trusted here (unknown issuer); {ADD_ROOT}"
+    )
+}
+
+/// [`untrusted`], naming the issuer the certificate gives.
+#[cfg(feature = "rustls")]
+pub(crate) fn untrusted_by(host: &str, issuer: &str) -> String {
+    format!(
+        "the certificate of {host} is issued by \"{issuer}\", which is not trusted here (unknown issuer); {ADD_ROOT}"
     )
 }
 

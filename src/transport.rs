@@ -584,6 +584,32 @@ fn parse_body(bytes: Vec<u8>) -> (Value, ResponseBody) {
     }
 }
 
+/// After an "unknown issuer" failure, reads which issuer the server's certificate names, so
+/// the message can say it (one more connection, stopped after the certificate; never through
+/// a proxy, which the probe could not use).
+#[cfg(feature = "rustls")]
+fn name_the_issuer(api: &Api, url: &str, error: &mut NetworkError) {
+    if !crate::tls_probe::is_unknown_issuer(error.ureq_error())
+        || api.agent.config().proxy().is_some()
+    {
+        return;
+    }
+    let Ok(parsed) = ::url::Url::parse(url) else {
+        return;
+    };
+    let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+        return;
+    };
+    let timeout = api
+        .config
+        .connect_timeout
+        .unwrap_or(Duration::from_secs(10))
+        .min(Duration::from_secs(5));
+    if let Some(issuer) = crate::tls_probe::issuer(host, port, timeout) {
+        error.name_issuer(&issuer);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn no_response(
     api: &Api,
@@ -596,6 +622,12 @@ fn no_response(
     started: Instant,
 ) -> Result<Resource> {
     let error = NetworkError::new(method.as_str(), &url::redacted(&url), e);
+    #[cfg(feature = "rustls")]
+    let error = {
+        let mut error = error;
+        name_the_issuer(api, &url, &mut error);
+        error
+    };
     log::debug!(target: "halchemy", "{error} after {:?}", started.elapsed());
     if raise {
         return Err(Error::Network(Box::new(error)));

@@ -1,0 +1,212 @@
+//! Which issuer a server's certificate names, for the message of an "unknown issuer" failure:
+//! no TLS backend reports it, so after such a failure (and only then) halchemy opens one more
+//! connection, reads the certificate the server presents, and stops the handshake there. No
+//! request is sent on it. (rustls only; not through a proxy.)
+
+use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+
+/// Whether `e` is rustls's "unknown issuer".
+pub(crate) fn is_unknown_issuer(e: &ureq::Error) -> bool {
+    let r = match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    matches!(
+        r,
+        Some(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer
+        ))
+    )
+}
+
+/// The issuer named by the certificate `host:port` presents (`CN=…, O=…`), or `None` when it
+/// cannot be read within `timeout`.
+pub(crate) fn issuer(host: &str, port: u16, timeout: Duration) -> Option<String> {
+    let der = presented_certificate(host, port, timeout).ok()??;
+    issuer_name(&der)
+}
+
+/// Records the end-entity certificate and ends the handshake.
+#[derive(Debug)]
+struct Recorder {
+    seen: Mutex<Option<Vec<u8>>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(end_entity.as_ref().to_vec());
+        }
+        // Never trusted: the probe only reads the certificate.
+        Err(rustls::Error::General(
+            "read the certificate; stopping".into(),
+        ))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verified by the probe".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verified by the probe".into()))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+}
+
+fn presented_certificate(host: &str, port: u16, timeout: Duration) -> io::Result<Option<Vec<u8>>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let recorder = Arc::new(Recorder {
+        seen: Mutex::new(None),
+        schemes: provider
+            .signature_verification_algorithms
+            .supported_schemes(),
+    });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let name =
+        ServerName::try_from(host.trim_matches(['[', ']']).to_owned()).map_err(io::Error::other)?;
+    let mut conn = ClientConnection::new(Arc::new(config), name).map_err(io::Error::other)?;
+    let address = (host.trim_matches(['[', ']']), port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other("no address"))?;
+    let mut socket = TcpStream::connect_timeout(&address, timeout)?;
+    socket.set_read_timeout(Some(timeout))?;
+    socket.set_write_timeout(Some(timeout))?;
+    // The handshake ends in the recorder's error as soon as the certificate is in.
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut socket).is_err() {
+            break;
+        }
+    }
+    Ok(recorder.seen.lock().ok().and_then(|s| s.clone()))
+}
+
+/// The issuer of a DER certificate as `CN=…, O=…` (the common name and organization), or
+/// `None` when the certificate cannot be read.
+pub(crate) fn issuer_name(der: &[u8]) -> Option<String> {
+    // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
+    //   serialNumber, signature AlgorithmIdentifier, issuer Name, ... }, ... }
+    let (_, cert, _) = element(der)?;
+    let (_, tbs, _) = element(cert)?;
+    let mut rest = tbs;
+    let (tag, _, after) = element(rest)?;
+    if tag == 0xa0 {
+        rest = after; // the version
+    }
+    let (_, _, after) = element(rest)?; // the serial number
+    let (_, _, after) = element(after)?; // the signature algorithm
+    let (_, issuer, _) = element(after)?;
+    let mut parts = Vec::new();
+    let mut rdns = issuer;
+    while !rdns.is_empty() {
+        let (_, set, next) = element(rdns)?;
+        rdns = next;
+        let mut attributes = set;
+        while !attributes.is_empty() {
+            let (_, attribute, next) = element(attributes)?;
+            attributes = next;
+            let (_, oid, value_part) = element(attribute)?;
+            let (value_tag, value, _) = element(value_part)?;
+            let label = match oid {
+                [0x55, 0x04, 0x03] => "CN",
+                [0x55, 0x04, 0x0a] => "O",
+                _ => continue,
+            };
+            let text = match value_tag {
+                // BMPString: UTF-16 big-endian.
+                0x1e => String::from_utf16_lossy(
+                    &value
+                        .chunks(2)
+                        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => String::from_utf8_lossy(value).into_owned(),
+            };
+            parts.push(format!("{label}={text}"));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// One DER element: its tag, its contents and what follows it.
+fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = input.get(2..2 + n)?;
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, 2 + n)
+    };
+    let end = header.checked_add(len)?;
+    Some((tag, input.get(header..end)?, input.get(end..)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issuer_is_read_from_a_certificate() {
+        let mut params = rcgen::CertificateParams::new(vec!["server.example".into()]).unwrap();
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, "Private Root CA");
+        dn.push(rcgen::DnType::OrganizationName, "Pawnee Parks");
+        params.distinguished_name = dn;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        assert_eq!(
+            issuer_name(cert.der()).as_deref(),
+            Some("CN=Private Root CA, O=Pawnee Parks")
+        );
+        for bad in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x85\xff\xff\xff\xff\xff",
+            b"\x30\x02\x30\x00",
+        ] {
+            assert_eq!(issuer_name(bad), None);
+        }
+    }
+}
