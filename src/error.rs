@@ -650,13 +650,13 @@ impl NetworkError {
     }
 
     /// The ureq error behind it.
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub(crate) fn ureq_error(&self) -> &ureq::Error {
         &self.source
     }
 
     /// Names the issuer of an untrusted certificate in the message.
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub(crate) fn name_issuer(&mut self, issuer: &str) {
         let host = ::url::Url::parse(&self.url)
             .ok()

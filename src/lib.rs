@@ -413,7 +413,7 @@ mod status;
 mod submit;
 mod template;
 mod tls;
-#[cfg(feature = "rustls")]
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls_probe;
 mod transport;
 mod traverse;

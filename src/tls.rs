@@ -467,8 +467,8 @@ pub(crate) fn is_tls_io(io: &std::io::Error, https: bool) -> bool {
 
 /// What a TLS failure with `host` means and what to do, in words: an untrusted issuer, a
 /// certificate for another name, an expired one, a client certificate refused. No backend
-/// reports an untrusted issuer's name; under rustls the transport reads it afterwards
-/// (`tls_probe`) and names it.
+/// reports an untrusted issuer's name; the transport reads it afterwards (`tls_probe`) and
+/// names it.
 pub(crate) fn explain(e: &ureq::Error, host: &str) -> String {
     #[cfg(feature = "rustls")]
     if let Some(r) = rustls_error(e) {
@@ -499,7 +499,7 @@ fn untrusted(host: &str) -> String {
 }
 
 /// [`untrusted`], naming the issuer the certificate gives.
-#[cfg(feature = "rustls")]
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 pub(crate) fn untrusted_by(host: &str, issuer: &str) -> String {
     format!(
         "the certificate of {host} is issued by \"{issuer}\", which is not trusted here (unknown issuer); {ADD_ROOT}"
@@ -567,10 +567,9 @@ fn explain_rustls(e: &rustls::Error, host: &str) -> String {
 }
 
 /// The same from an error's text: OpenSSL's, Schannel's and Security Framework's words.
-fn explain_text(text: &str, host: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
-    if has(&[
+/// Whether a backend's message (lowercase) says the certificate's issuer is not trusted.
+pub(crate) fn says_untrusted(lower: &str) -> bool {
+    [
         "unable to get local issuer certificate",
         "unable to get issuer certificate",
         "self-signed certificate",
@@ -578,7 +577,15 @@ fn explain_text(text: &str, host: &str) -> String {
         "unable to verify the first certificate",
         "not trusted",
         "untrusted root",
-    ]) {
+    ]
+    .iter()
+    .any(|n| lower.contains(n))
+}
+
+fn explain_text(text: &str, host: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    if says_untrusted(&lower) {
         untrusted(host)
     } else if has(&[
         "hostname mismatch",

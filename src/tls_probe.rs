@@ -1,119 +1,175 @@
 //! Which issuer a server's certificate names, for the message of an "unknown issuer" failure:
 //! no TLS backend reports it, so after such a failure (and only then) halchemy opens one more
-//! connection, reads the certificate the server presents, and stops the handshake there. No
-//! request is sent on it. (rustls only; not through a proxy.)
+//! connection, reads the certificate the server presents, and ends the connection without
+//! sending a request on it. Never through a proxy.
 
 use std::io;
-use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
-
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
-
-/// Whether `e` is rustls's "unknown issuer".
-pub(crate) fn is_unknown_issuer(e: &ureq::Error) -> bool {
-    let r = match e {
-        ureq::Error::Rustls(r) => Some(r),
-        ureq::Error::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()),
-        _ => None,
-    };
-    matches!(
-        r,
-        Some(rustls::Error::InvalidCertificate(
-            rustls::CertificateError::UnknownIssuer
-        ))
-    )
-}
 
 /// The issuer named by the certificate `host:port` presents (`CN=…, O=…`), or `None` when it
 /// cannot be read within `timeout`.
 pub(crate) fn issuer(host: &str, port: u16, timeout: Duration) -> Option<String> {
-    let der = presented_certificate(host, port, timeout).ok()??;
+    let der = backend::presented_certificate(host, port, timeout).ok()??;
     issuer_name(&der)
 }
 
-/// Records the end-entity certificate and ends the handshake.
-#[derive(Debug)]
-struct Recorder {
-    seen: Mutex<Option<Vec<u8>>>,
-    schemes: Vec<SignatureScheme>,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(end_entity.as_ref().to_vec());
-        }
-        // Never trusted: the probe only reads the certificate.
-        Err(rustls::Error::General(
-            "read the certificate; stopping".into(),
-        ))
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        _: &[u8],
-        _: &CertificateDer<'_>,
-        _: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::General("not verified by the probe".into()))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _: &[u8],
-        _: &CertificateDer<'_>,
-        _: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::General("not verified by the probe".into()))
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.schemes.clone()
-    }
-}
-
-fn presented_certificate(host: &str, port: u16, timeout: Duration) -> io::Result<Option<Vec<u8>>> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let recorder = Arc::new(Recorder {
-        seen: Mutex::new(None),
-        schemes: provider
-            .signature_verification_algorithms
-            .supported_schemes(),
-    });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .dangerous()
-        .with_custom_certificate_verifier(recorder.clone())
-        .with_no_client_auth();
-    let name =
-        ServerName::try_from(host.trim_matches(['[', ']']).to_owned()).map_err(io::Error::other)?;
-    let mut conn = ClientConnection::new(Arc::new(config), name).map_err(io::Error::other)?;
-    let address = (host.trim_matches(['[', ']']), port)
+/// A connection to `host:port` with read and write timeouts.
+fn connect(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
+    let address: SocketAddr = (host.trim_matches(['[', ']']), port)
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::other("no address"))?;
-    let mut socket = TcpStream::connect_timeout(&address, timeout)?;
+    let socket = TcpStream::connect_timeout(&address, timeout)?;
     socket.set_read_timeout(Some(timeout))?;
     socket.set_write_timeout(Some(timeout))?;
-    // The handshake ends in the recorder's error as soon as the certificate is in.
-    while conn.is_handshaking() {
-        if conn.complete_io(&mut socket).is_err() {
-            break;
+    Ok(socket)
+}
+
+/// Under native-tls: its own errors are text (OpenSSL's, Schannel's, Security Framework's).
+#[cfg(feature = "native-tls")]
+mod backend {
+    use super::*;
+
+    pub(crate) fn is_unknown_issuer(e: &ureq::Error) -> bool {
+        let text = match e {
+            ureq::Error::Io(io) => io.to_string(),
+            other => other.to_string(),
+        };
+        crate::tls::says_untrusted(&text.to_ascii_lowercase())
+    }
+
+    pub(super) fn presented_certificate(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> io::Result<Option<Vec<u8>>> {
+        // Verification off: the certificate is only read, never trusted, and nothing is sent.
+        let connector = native_tls::TlsConnector::builder()
+            .danger_accept_invalid_certs(true)
+            .danger_accept_invalid_hostnames(true)
+            .build()
+            .map_err(io::Error::other)?;
+        let socket = connect(host, port, timeout)?;
+        let stream = connector
+            .connect(host.trim_matches(['[', ']']), socket)
+            .map_err(io::Error::other)?;
+        let der = stream
+            .peer_certificate()
+            .map_err(io::Error::other)?
+            .map(|c| c.to_der())
+            .transpose()
+            .map_err(io::Error::other)?;
+        Ok(der)
+    }
+}
+
+/// Under rustls: its error says "unknown issuer" by type.
+#[cfg(not(feature = "native-tls"))]
+mod backend {
+    use std::sync::{Arc, Mutex};
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+
+    use super::*;
+
+    /// Records the end-entity certificate and ends the handshake.
+    #[derive(Debug)]
+    struct Recorder {
+        seen: Mutex<Option<Vec<u8>>>,
+        schemes: Vec<SignatureScheme>,
+    }
+
+    impl ServerCertVerifier for Recorder {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            if let Ok(mut seen) = self.seen.lock() {
+                *seen = Some(end_entity.as_ref().to_vec());
+            }
+            // Never trusted: the probe only reads the certificate.
+            Err(rustls::Error::General(
+                "read the certificate; stopping".into(),
+            ))
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Err(rustls::Error::General("not verified by the probe".into()))
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Err(rustls::Error::General("not verified by the probe".into()))
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.schemes.clone()
         }
     }
-    Ok(recorder.seen.lock().ok().and_then(|s| s.clone()))
+
+    pub(crate) fn is_unknown_issuer(e: &ureq::Error) -> bool {
+        let r = match e {
+            ureq::Error::Rustls(r) => Some(r),
+            ureq::Error::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()),
+            _ => None,
+        };
+        matches!(
+            r,
+            Some(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer
+            ))
+        )
+    }
+
+    pub(super) fn presented_certificate(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> io::Result<Option<Vec<u8>>> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let recorder = Arc::new(Recorder {
+            seen: Mutex::new(None),
+            schemes: provider
+                .signature_verification_algorithms
+                .supported_schemes(),
+        });
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(io::Error::other)?
+            .dangerous()
+            .with_custom_certificate_verifier(recorder.clone())
+            .with_no_client_auth();
+        let name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
+            .map_err(io::Error::other)?;
+        let mut conn = ClientConnection::new(Arc::new(config), name).map_err(io::Error::other)?;
+        let mut socket = connect(host, port, timeout)?;
+        // The handshake ends in the recorder's error as soon as the certificate is in.
+        while conn.is_handshaking() {
+            if conn.complete_io(&mut socket).is_err() {
+                break;
+            }
+        }
+        Ok(recorder.seen.lock().ok().and_then(|s| s.clone()))
+    }
 }
+
+pub(crate) use backend::is_unknown_issuer;
 
 /// The issuer of a DER certificate as `CN=…, O=…` (the common name and organization), or
 /// `None` when the certificate cannot be read.

@@ -587,7 +587,7 @@ fn parse_body(bytes: Vec<u8>) -> (Value, ResponseBody) {
 /// After an "unknown issuer" failure, reads which issuer the server's certificate names, so
 /// the message can say it (one more connection, stopped after the certificate; never through
 /// a proxy, which the probe could not use).
-#[cfg(feature = "rustls")]
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn name_the_issuer(api: &Api, url: &str, error: &mut NetworkError) {
     if !crate::tls_probe::is_unknown_issuer(error.ureq_error())
         || api.agent.config().proxy().is_some()
@@ -622,7 +622,7 @@ fn no_response(
     started: Instant,
 ) -> Result<Resource> {
     let error = NetworkError::new(method.as_str(), &url::redacted(&url), e);
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     let error = {
         let mut error = error;
         name_the_issuer(api, &url, &mut error);

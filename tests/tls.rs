@@ -195,11 +195,9 @@ fn a_server_signed_by_an_unknown_ca_fails_naming_the_host_and_the_untrusted_issu
         "{message}"
     );
     assert!(message.contains("add_root_certificate_pem"), "{message}");
-    // Under rustls the message names the issuer, read from the certificate the server
-    // presents (no backend reports it; OpenSSL's message does not either).
-    if cfg!(not(feature = "native-tls")) {
-        assert!(message.contains("\"CN=unknown test ca\""), "{message}");
-    }
+    // The message names the issuer, read from the certificate the server presents (no
+    // backend reports it).
+    assert!(message.contains("\"CN=unknown test ca\""), "{message}");
     assert_eq!(server.served(), 0);
 }
 
