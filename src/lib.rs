@@ -415,6 +415,8 @@ mod template;
 mod tls;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls_probe;
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+mod tls_roots;
 mod transport;
 mod traverse;
 mod update;

@@ -175,6 +175,17 @@ mod backend {
     use super::{BuiltInRoots, TlsSettings, config_error};
     use crate::error::Result;
 
+    /// Mozilla's roots as certificates: whole ones under native-tls (OpenSSL and the platform
+    /// libraries read them); under rustls, built from the trust anchors ureq already links.
+    #[cfg(feature = "native-tls")]
+    fn mozilla() -> impl Iterator<Item = Certificate<'static>> {
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|c| Certificate::from_der(c.as_ref()))
+    }
+    #[cfg(not(feature = "native-tls"))]
+    use crate::tls_roots::mozilla;
+
     /// native-tls when it is compiled in (also when rustls is), else rustls.
     #[cfg(feature = "native-tls")]
     const PROVIDER: TlsProvider = TlsProvider::NativeTls;
@@ -197,10 +208,7 @@ mod backend {
                 }
                 (BuiltInRoots::Default, true) => RootCerts::WebPki,
                 (BuiltInRoots::Default, false) => {
-                    let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                        .iter()
-                        .map(|c| Certificate::from_der(c.as_ref()));
-                    RootCerts::Specific(Arc::new(mozilla.chain(added).collect()))
+                    RootCerts::Specific(Arc::new(mozilla().chain(added).collect()))
                 }
                 #[cfg(any(feature = "platform-verifier", feature = "native-tls"))]
                 (BuiltInRoots::Platform, true) => RootCerts::PlatformVerifier,
