@@ -616,3 +616,49 @@ fn a_put_through_follow_mut_keeps_the_documents_hal_parts() {
     assert!(r.template("default").is_ok(), "{r}");
     holds(&s, &r);
 }
+
+#[test]
+fn an_items_bare_etag_field_is_sent_as_an_entity_tag() {
+    // Eve's `_etag` is the ETag header's text without its quotes. A server that reads
+    // `If-Match` strictly (RFC 9110: a list of quoted entity-tags) must get it quoted.
+    let s = server(Options {
+        eve_style: true,
+        unquoted_etags: false,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    let bare = item.etag().unwrap().to_owned();
+    assert!(!bare.starts_with('"'), "the field is bare: {bare}");
+    api.follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"count": 5}))
+        .unwrap();
+    let sent = s.last();
+    assert_eq!(
+        sent.header("if-match"),
+        Some(format!("\"{bare}\"").as_str())
+    );
+    holds(&s, &item);
+    let mut other = page.embedded_many("items").unwrap().remove(0);
+    let stale = api
+        .follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"count": 6}));
+    assert!(
+        matches!(stale, Err(Error::PreconditionFailed(_))),
+        "{stale:?}"
+    );
+    let mut fresh = api
+        .using_endpoint("/items")
+        .get()
+        .unwrap()
+        .embedded_many("items")
+        .unwrap()
+        .remove(0);
+    let done = api.update(&mut fresh, increment).unwrap();
+    assert_eq!(done.conflicts, 0, "{done:?}");
+    assert_eq!(count(&s), 6);
+    holds(&s, &fresh);
+}
