@@ -536,7 +536,12 @@ impl Conflict {
     /// The precondition sent, for messages.
     fn sent(&self) -> String {
         match (&self.sent_etag, &self.sent_date) {
-            (Some(e), _) => format!("if-match {e}"),
+            (Some(e), _) if e.starts_with('"') || e.starts_with("W/\"") => format!("if-match {e}"),
+            // The family sends an etag field as it is; a server that reads `If-Match` strictly
+            // (a list of quoted entity-tags) matches nothing with a bare token.
+            (Some(e), _) => format!(
+                "if-match {e}, a bare token from the document's etag field that a strict server never matches: write the version read with a get, whose etag header is quoted"
+            ),
             (None, Some(d)) => format!("if-unmodified-since {d}"),
             (None, None) => "no precondition".to_owned(),
         }

@@ -24,7 +24,9 @@
 //! assert_eq!(home["welcome"], "hi");      // index like a serde_json::Value; missing is Null
 //! assert_eq!(home.status(), 200);
 //! println!("{home:#}");                   // pretty JSON ({} is compact)
-//! println!("{}", home.meta().response.headers["content-type"].to_str().unwrap());
+//! if let Some(content_type) = home.meta().response.headers.get("content-type") {
+//!     println!("{content_type:?}");
+//! }
 //! # Ok::<(), halchemy::Error>(())
 //! ```
 //!

@@ -96,9 +96,24 @@ impl Api {
                 reason: "only a put or patch of a json body through follow_mut to the resource's own url can be merged".to_owned(),
             });
         };
+        // The base is the version the failed write was made on: the resource must still hold
+        // it. After a refresh or another write, the base would be the server's newer version
+        // and the failed write's stale fields would count as changes of mine.
+        let holds_that_version = match (&conflict.sent_etag, &conflict.sent_date) {
+            (Some(sent), _) => resource.sent_etag().as_deref() == Some(sent.as_str()),
+            (None, Some(sent)) => {
+                resource.etag().is_none() && resource.last_modified() == Some(sent.as_str())
+            }
+            (None, None) => false,
+        };
+        if !holds_that_version {
+            return Err(Error::NotMergeable {
+                reason: "the resource no longer holds the version the failed write was made on (it was refreshed or written since the 412)".to_owned(),
+            });
+        }
         let mine = match intent {
             WriteIntent::Delete => None,
-            i => i.apply(resource.data()),
+            i => i.apply(i.base_in(resource)),
         };
         let Some(mine) = mine else {
             return Err(Error::NotMergeable {
@@ -116,7 +131,7 @@ impl Api {
         };
         Ok(Merging {
             api: self,
-            merge: Merge::new(resource.data(), &mine, theirs.data()),
+            merge: Merge::new(resource.version_data(), &mine, theirs.data()),
             resource,
             theirs,
             method,

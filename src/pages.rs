@@ -229,9 +229,10 @@ impl<'a> Pages<'a> {
 
     /// Walks the items of every page instead: the resources embedded under `rel`
     /// (`_embedded.people` for Spring Data REST's `people`). A page without `_embedded`, or
-    /// without `rel` in it, has no items (Spring Data REST's empty page); an object is one
-    /// item (AWS API Gateway's page of one). The items of a page share it (see
-    /// [Items](Resource#items)).
+    /// with an empty one, has no items (Spring Data REST's empty page); an object is one item
+    /// (AWS API Gateway's page of one). A page that embeds other rels but not `rel` yields
+    /// [`Error::EmbeddedNotFound`](crate::Error::EmbeddedNotFound) listing them (the rel is
+    /// most likely misspelled). The items of a page share it (see [Items](Resource#items)).
     ///
     /// # Example
     ///

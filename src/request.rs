@@ -575,7 +575,7 @@ impl<T: Target> Request<'_, T> {
     pub fn url(&self) -> Result<String> {
         self.opts.check()?;
         let located = self.target.locate()?;
-        let url = build_url(self.api, &located, &self.opts)?;
+        let (url, _) = build_url(self.api, &located, &self.opts)?;
         url::to_uri(&url).map_err(|e| from_link(e, located.rel))?;
         Ok(url)
     }
@@ -740,7 +740,7 @@ impl<'a, T: Target> Request<'a, T> {
     fn prepare(&mut self, method: Method, body: Option<Body>) -> Result<Prepared> {
         self.opts.check()?;
         let located = self.target.locate()?;
-        let url = build_url(self.api, &located, &self.opts)?;
+        let (url, unparameterized) = build_url(self.api, &located, &self.opts)?;
         let rel = located.rel.map(str::to_owned);
         if let Some((rel, deprecation)) = located.deprecated {
             log::warn!(
@@ -755,13 +755,18 @@ impl<'a, T: Target> Request<'a, T> {
         let mut prepared = Prepared::new(self.api, method, url, headers, body, timeout)
             .map_err(|e| from_link(e, rel.as_deref()))?;
         prepared.rel = rel;
+        prepared.unparameterized = unparameterized;
         Ok(prepared)
     }
 }
 
 /// The URL a request goes to: the href expanded, resolved and with the parameters merged
-/// into its query.
-fn build_url(api: &Api, located: &sealed::Located<'_>, opts: &Options) -> Result<String> {
+/// into its query; and, when there were parameters, the URL without them.
+fn build_url(
+    api: &Api,
+    located: &sealed::Located<'_>,
+    opts: &Options,
+) -> Result<(String, Option<String>)> {
     let config = &api.config;
     let href = match located.templated || opts.template_values.is_some() {
         true => Cow::Owned(template::expand(
@@ -781,10 +786,12 @@ fn build_url(api: &Api, located: &sealed::Located<'_>, opts: &Options) -> Result
     if let (Some(rel), LinkResolution::Base) = (located.rel, mode) {
         warn_if_prefix_doubled(&config.base_url, rel, &href, &full);
     }
-    if let Some(p) = &opts.parameters {
-        params::merge_query(&mut full, &params::to_query(p, config.list_style)?);
-    }
-    Ok(full)
+    let Some(p) = &opts.parameters else {
+        return Ok((full, None));
+    };
+    let unparameterized = full.clone();
+    params::merge_query(&mut full, &params::to_query(p, config.list_style)?);
+    Ok((full, Some(unparameterized)))
 }
 
 /// The family's join puts the base URL's path in front of a root-relative href; a server

@@ -62,6 +62,16 @@ pub struct Resource {
     path: Path,
     validators: Validators,
     meta: Arc<Meta>,
+    /// After [`data_mut`](Resource::data_mut): the data of the version the validators name,
+    /// as it was read (the data itself is then a draft on top of it).
+    base: Option<Box<Base>>,
+}
+
+/// The version read, kept beside a draft: shared with the page it came from.
+#[derive(Clone)]
+struct Base {
+    doc: Arc<Doc>,
+    path: Path,
 }
 
 /// A parsed document, shared by the resource read and every item taken from it.
@@ -174,6 +184,7 @@ impl Resource {
             path: Path::default(),
             validators,
             meta: Arc::new(meta),
+            base: None,
         }
     }
 
@@ -189,9 +200,20 @@ impl Resource {
         self.path.get(&self.doc.value)
     }
 
-    /// The JSON data, to edit in hand. The validators stay as they are, so a later write
-    /// through [`Api::follow_mut`](crate::Api::follow_mut) still names the version that was
-    /// read. An item of a page is copied out of the page here, once.
+    /// The JSON data, to edit in hand: a draft on top of the version read. The validators
+    /// keep naming that version, which the resource also keeps, so no call pairs the draft
+    /// with another version's ETag:
+    ///
+    /// - a write through [`Api::follow_mut`](crate::Api::follow_mut) sends what it is given
+    ///   (`put(r.data().clone())` sends the draft whole) with the version's precondition;
+    ///   after it succeeds the resource holds the server's new version, and a draft that was
+    ///   not sent is dropped;
+    /// - [`Api::update`](crate::Api::update) sends the draft with its change, on every
+    ///   attempt; [`Api::merge`](crate::Api::merge) merges from the version read;
+    /// - [`Api::refresh`](crate::Api::refresh) keeps the draft on `304` and drops it when a
+    ///   newer version arrives.
+    ///
+    /// An item of a page is copied out of the page here, once.
     ///
     /// # Example
     ///
@@ -203,6 +225,12 @@ impl Resource {
     /// assert_eq!(r.etag(), Some("v1"));
     /// ```
     pub fn data_mut(&mut self) -> &mut Value {
+        if self.base.is_none() {
+            self.base = Some(Box::new(Base {
+                doc: Arc::clone(&self.doc),
+                path: self.path.clone(),
+            }));
+        }
         self.validators.etag = self
             .validators
             .etag
@@ -628,6 +656,7 @@ impl Resource {
                 last_modified: None,
             },
             meta: Arc::clone(&self.meta),
+            base: None,
         }
     }
 
@@ -693,6 +722,15 @@ impl Resource {
     }
 
     /// The field this resource's ETag is read from when no header gave one.
+    /// The ETag as a precondition sends it (as `Conflict::sent_etag` records it).
+    pub(crate) fn sent_etag(&self) -> Option<String> {
+        let raw = self
+            .validators
+            .etag
+            .value(self.data(), &self.doc.etag_field)?;
+        Some(String::from_utf8_lossy(raw.as_bytes()).into_owned())
+    }
+
     pub(crate) fn etag_field(&self) -> &str {
         &self.doc.etag_field
     }
@@ -718,6 +756,7 @@ impl Resource {
     /// Sets new data and validators together, keeping this resource's URL; the meta becomes
     /// `meta`.
     pub(crate) fn advance(&mut self, data: Value, validators: Validators, meta: Arc<Meta>) {
+        self.base = None;
         self.own_document();
         let doc = Arc::make_mut(&mut self.doc);
         doc.value = data;
@@ -728,6 +767,23 @@ impl Resource {
     /// Forgets the validators (after a successful DELETE of the resource).
     pub(crate) fn clear_validators(&mut self) {
         self.validators = Validators::default();
+        self.base = None;
+    }
+
+    /// The data of the version the validators name: the data as read, before any edit made
+    /// with [`data_mut`](Resource::data_mut).
+    pub(crate) fn version_data(&self) -> &Value {
+        match &self.base {
+            Some(base) => base.path.get(&base.doc.value),
+            None => self.data(),
+        }
+    }
+
+    /// The edits made with [`data_mut`](Resource::data_mut) since the version was read, as a
+    /// merge patch; `None` when there are none.
+    pub(crate) fn draft(&self) -> Option<Value> {
+        self.base.as_ref()?;
+        crate::merge::merge_patch_between(self.version_data(), self.data())
     }
 
     pub(crate) fn set_meta(&mut self, meta: Arc<Meta>) {
@@ -756,6 +812,7 @@ impl From<Value> for Resource {
             path: Path::default(),
             validators,
             meta: Arc::default(),
+            base: None,
         }
     }
 }

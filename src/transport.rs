@@ -43,6 +43,9 @@ pub(crate) struct Prepared {
     pub timeout: Option<Duration>,
     /// The rel followed, when the request follows a link (for warnings).
     pub rel: Option<String>,
+    /// The URL before `with_parameters` added to its query: a write to a resource's own URL
+    /// with parameters (`self?notify=false`) is still a write to that resource.
+    pub unparameterized: Option<String>,
 }
 
 impl Prepared {
@@ -86,6 +89,7 @@ impl Prepared {
             body,
             timeout,
             rel: None,
+            unparameterized: None,
         })
     }
 }

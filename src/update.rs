@@ -202,6 +202,11 @@ impl Api {
     /// `change` changes nothing, nothing is sent. A resource without validators is refreshed
     /// first to get an ETag.
     ///
+    /// `change` sees the whole document, but HAL's own parts (`_links`, `_embedded`,
+    /// `_templates`) are the server's: a change to them is never sent, so replacing the data
+    /// with a typed value's (`*data = serde_json::to_value(&item)?`) keeps the links. Edits
+    /// made beforehand with [`Resource::data_mut`] are sent with the change, on every attempt.
+    ///
     /// `update` never reports `Ok` for a write it could not make conditional on an ETag: see
     /// [`UpdateOptions::allow_unconditional`].
     ///
@@ -263,14 +268,25 @@ impl Api {
         F: FnMut(&mut Value),
     {
         let attempts = options.attempts.unwrap_or(self.config.update_attempts);
+        // Edits made in hand with `data_mut` go out with the change, on every attempt.
+        let draft = resource.draft();
+        let with_draft = |r: &Resource| {
+            let mut data = r.version_data().clone();
+            if let Some(draft) = &draft {
+                merge::apply_merge_patch(&mut data, draft);
+            }
+            data
+        };
         if !resource.has_validators() {
             self.refresh(resource)?;
         }
-        let url = write::own_url(self, resource)?;
+        let mut url = write::own_url(self, resource)?;
         let mut conflicts = 0;
         // The merge policy compares the version the change was made on with the server's.
-        let base = options.merge_on_conflict.then(|| resource.data().clone());
-        let mut changed = resource.data().clone();
+        let base = options
+            .merge_on_conflict
+            .then(|| resource.version_data().clone());
+        let mut changed = with_draft(resource);
         change(&mut changed);
         let mine = base.is_some().then(|| changed.clone());
         loop {
@@ -278,7 +294,8 @@ impl Api {
             if resource.etag().is_none() && !options.allow_unconditional {
                 return Err(unconditional(resource, &url));
             }
-            let Some(patch) = merge::merge_patch_between(resource.data(), &changed) else {
+            let patch = merge::merge_patch_between(resource.version_data(), &changed);
+            let Some(patch) = patch.and_then(without_hal_parts) else {
                 return Ok(Updated {
                     conflicts,
                     response: None,
@@ -314,11 +331,12 @@ impl Api {
             match (&base, &mine) {
                 (Some(base), Some(mine)) => {
                     let theirs = crate::merging::read(self, &url)?;
-                    if theirs.etag() == sent {
+                    if theirs.sent_etag().as_deref() == sent {
                         return Err(Error::EtagRejected(err));
                     }
                     let merge = Merge::new(base, mine, theirs.data());
                     *resource = theirs;
+                    url = write::own_url(self, resource)?;
                     changed = match merge.result() {
                         Ok(merged) => merged,
                         Err(_) => return Err(Error::MergeConflicts(Box::new(merge))),
@@ -326,10 +344,13 @@ impl Api {
                 }
                 _ => {
                     let refreshed = self.refresh(resource)?;
-                    if refreshed == Refresh::NotModified || resource.etag() == sent {
+                    if refreshed == Refresh::NotModified || resource.sent_etag().as_deref() == sent
+                    {
                         return Err(Error::EtagRejected(err));
                     }
-                    changed = resource.data().clone();
+                    // The refresh may have followed the resource to a new address.
+                    url = write::own_url(self, resource)?;
+                    changed = with_draft(resource);
                     change(&mut changed);
                 }
             }
@@ -338,6 +359,20 @@ impl Api {
 }
 
 /// Why `update` will not write `r`: it has no ETag to make the PATCH conditional on.
+/// A patch without HAL's own parts: links, embedded resources and templates are the server's
+/// to write (a closure that replaces the data with a typed value's would remove them).
+fn without_hal_parts(mut patch: Value) -> Option<Value> {
+    if let Value::Object(fields) = &mut patch {
+        for hal_key in ["_links", "_embedded", "_templates"] {
+            fields.remove(hal_key);
+        }
+        if fields.is_empty() {
+            return None;
+        }
+    }
+    Some(patch)
+}
+
 fn unconditional(r: &Resource, url: &str) -> Error {
     let reason = match r.last_modified() {
         Some(_) => {

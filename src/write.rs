@@ -53,9 +53,42 @@ pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<
     if is_write(&prepared.method) {
         write(api, prepared, holder)
     } else {
-        let response = transport::exchange(api, prepared)?;
+        let changes = prepared.method != Method::GET
+            && prepared.method != Method::HEAD
+            && prepared.method != Method::OPTIONS;
+        let mut response = transport::exchange(api, prepared)?;
+        if changes {
+            unpair(&mut response);
+        }
         transport::check_status(api, response)
     }
+}
+
+/// The answer to a write keeps validators only when its body is a representation of the
+/// resource they name (a GET after a redirect, a `Content-Location`, or
+/// `Preference-Applied: return=representation`). Otherwise the body describes the outcome of
+/// the write (RFC 9110 §9.3.4: Eve's `{"_id", "_etag", "_status"}` excerpt, say), and an ETag
+/// beside it would pair that excerpt with a version of the resource.
+fn unpair(response: &mut Resource) {
+    let representation = response.meta().request.method == "GET"
+        || response.read_url().is_some()
+        || representation_applied(response);
+    if !representation {
+        response.clear_validators();
+    }
+}
+
+/// `Preference-Applied: return=representation` on the answer to a write.
+fn representation_applied(response: &Resource) -> bool {
+    let meta = response.meta();
+    meta.request.method != "GET"
+        && meta
+            .response
+            .headers
+            .get_all("preference-applied")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|p| p.trim() == "return=representation"))
 }
 
 /// Whether a write's answer says it was done: a 2xx, or whatever the GET after a `303` (or a
@@ -132,9 +165,10 @@ pub(crate) fn write_with(
     holder: Holder<'_>,
     raise_network: bool,
 ) -> Result<Resource> {
-    let own = holder
-        .resource()
-        .is_some_and(|r| is_own_url(api, r, &prepared.url));
+    let own = holder.resource().is_some_and(|r| {
+        is_own_url(api, r, &prepared.url)
+            || (prepared.unparameterized.as_deref()).is_some_and(|u| is_own_url(api, r, u))
+    });
     write_judged(api, prepared, holder, raise_network, own)
 }
 
@@ -184,9 +218,15 @@ pub(crate) fn write_judged(
             {
                 bring_forward(api, r, &method, intent.as_ref(), &response);
             }
+            let mut response = response;
+            unpair(&mut response);
             transport::check_status(api, response)
         }
-        _ => transport::check_status(api, response),
+        _ => {
+            let mut response = response;
+            unpair(&mut response);
+            transport::check_status(api, response)
+        }
     }
 }
 
@@ -287,6 +327,16 @@ impl WriteIntent {
         }
     }
 
+    /// What this write applies to on the server, as `r` knows it: a merge patch changes the
+    /// version `r`'s validators name (not a draft made with `data_mut`); a PUT replaces it and
+    /// keeps only the HAL parts of `r`'s data.
+    pub(crate) fn base_in<'r>(&self, r: &'r Resource) -> &'r Value {
+        match self {
+            WriteIntent::MergePatch(_) => r.version_data(),
+            _ => r.data(),
+        }
+    }
+
     /// The data this write makes of `base`.
     pub(crate) fn apply(&self, base: &Value) -> Option<Value> {
         match self {
@@ -352,7 +402,7 @@ fn bring_forward(
         return;
     }
     // b. The write's effect is known: apply it here and take the answer's validators.
-    if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(r.data()))) {
+    if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(i.base_in(r)))) {
         let data = with_answer_fields(data, response.data());
         let validators = answer_validators(response);
         r.advance(data, validators, Arc::clone(response.meta_arc()));
@@ -367,20 +417,14 @@ fn is_representation_of(api: &Api, r: &Resource, response: &Resource) -> bool {
     if !response.data().is_object() {
         return false;
     }
-    let meta = response.meta();
-    let prefer_applied = meta
-        .response
-        .headers
-        .get_all("preference-applied")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|p| p.trim() == "return=representation"));
     let own = response.read_url().is_some_and(|u| is_own_url(api, r, u));
-    own || (prefer_applied && meta.request.method != "GET")
+    own || representation_applied(response)
 }
 
-/// `data` with the top-level fields of the server's answer that `data` already has (such as
-/// Eve's `_etag` and `_updated`), but never `_links` or `_embedded`.
+/// `data` with the meta fields of the server's answer that `data` already has: top-level
+/// fields named with a leading `_`, such as Eve's `_etag` and `_updated`, but never `_links`,
+/// `_embedded` or `_templates`. Other fields of an answer that is not a representation
+/// describe the outcome of the write (`{"status": "success"}`), not the resource.
 fn with_answer_fields(mut data: Value, answer: &Value) -> Value {
     if let (Value::Object(data), Value::Object(answer)) = (&mut data, answer) {
         copy_known_fields(data, answer);
@@ -390,7 +434,7 @@ fn with_answer_fields(mut data: Value, answer: &Value) -> Value {
 
 fn copy_known_fields(data: &mut Map<String, Value>, answer: &Map<String, Value>) {
     for (k, v) in answer {
-        if k == "_links" || k == "_embedded" {
+        if !k.starts_with('_') || matches!(k.as_str(), "_links" | "_embedded" | "_templates") {
             continue;
         }
         if let Some(slot) = data.get_mut(k) {
@@ -437,5 +481,13 @@ mod tests {
         assert_eq!(out["_etag"], "new");
         assert!(out.get("_status").is_none());
         assert!(out["_links"].get("parent").is_some());
+        let data = json!({"status": "pending", "_updated": "t1", "note": "y"});
+        let answer = json!({"status": "success", "_updated": "t2"});
+        let out = with_answer_fields(data, &answer);
+        assert_eq!(
+            out["status"], "pending",
+            "an outcome is not the resource's field"
+        );
+        assert_eq!(out["_updated"], "t2");
     }
 }

@@ -616,3 +616,106 @@ fn a_put_through_follow_mut_keeps_the_documents_hal_parts() {
     assert!(r.template("default").is_ok(), "{r}");
     holds(&s, &r);
 }
+
+#[test]
+fn a_412_to_a_bare_field_etag_says_what_a_strict_server_needs() {
+    // The family sends an item's `_etag` field as it is (Eve's is the ETag header's text
+    // without its quotes). A server that reads `If-Match` strictly matches nothing with it:
+    // the 412 says so, and `update` gets there by refreshing the item with a GET.
+    let s = server(Options {
+        eve_style: true,
+        unquoted_etags: false,
+        ..Options::default()
+    });
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    let bare = item.etag().unwrap().to_owned();
+    let err = api
+        .follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"count": 5}))
+        .unwrap_err();
+    assert_eq!(s.last().header("if-match"), Some(bare.as_str()));
+    let message = err.to_string();
+    assert!(message.contains("bare token"), "{message}");
+    assert!(message.contains("get"), "{message}");
+    assert_eq!(item.etag(), Some(bare.as_str()), "the item is untouched");
+    let done = api.update(&mut item, increment).unwrap();
+    assert_eq!(done.conflicts, 1, "{done:?}");
+    assert_eq!(count(&s), 1);
+    holds(&s, &item);
+}
+
+#[test]
+fn edits_made_in_hand_are_a_draft_that_update_sends_and_a_write_never_pairs_with_a_new_etag() {
+    for answer in [
+        WriteAnswer::NoContent,
+        WriteAnswer::Eve,
+        WriteAnswer::Representation,
+    ] {
+        let s = server(Options {
+            write_answer: answer,
+            ..Options::default()
+        });
+        let api = api(&s);
+        // A PATCH of another field: the resource then holds the server's new version; the
+        // draft that was not sent is dropped, never kept under the new ETag.
+        let mut r = api.using_endpoint(PATH).get().unwrap();
+        r.data_mut()["name"] = json!("LOCAL");
+        api.follow_mut(&mut r)
+            .to("self")
+            .patch(json!({"count": 1}))
+            .unwrap();
+        holds(&s, &r);
+        assert_eq!(r["name"], "Kim", "{answer:?}");
+        // `update` sends the draft with its change, on every attempt: another client writes
+        // in between, and both the draft and the change still land.
+        r.data_mut()["name"] = json!("Lee");
+        let mut other = api.using_endpoint(PATH).get().unwrap();
+        api.update(&mut other, |d| d["count"] = json!(5)).unwrap();
+        let done = api.update(&mut r, increment).unwrap();
+        assert_eq!(done.conflicts, 1, "{answer:?}: {done:?}");
+        holds(&s, &r);
+        let now = s.current(PATH).unwrap().data;
+        assert_eq!(now, json!({"count": 6, "name": "Lee"}), "{answer:?}");
+        // A PUT of the draft sends it whole; the resource is then that version.
+        r.data_mut()["name"] = json!("Max");
+        let body = own_fields(r.data());
+        api.follow_mut(&mut r).to("self").put(body).unwrap();
+        holds(&s, &r);
+        assert_eq!(s.current(PATH).unwrap().data["name"], "Max");
+    }
+}
+
+#[test]
+fn update_never_sends_the_hal_parts_a_typed_round_trip_drops() {
+    #[derive(serde::Deserialize, serde::Serialize)]
+    struct Item {
+        count: i64,
+        name: String,
+    }
+    let s = server(Options::default());
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert!(r.has_rel("self"));
+    api.update(&mut r, |d| {
+        let mut item: Item = serde_json::from_value(d.clone()).unwrap();
+        item.count += 1;
+        *d = serde_json::to_value(&item).unwrap();
+    })
+    .unwrap();
+    let sent: Value = serde_json::from_str(&s.last().body_text()).unwrap();
+    assert_eq!(sent, json!({"count": 1}));
+    assert!(r.has_rel("self"), "{r}");
+    holds(&s, &r);
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"name": "Lee"}))
+        .unwrap();
+    holds(&s, &r);
+    assert_eq!(
+        s.current(PATH).unwrap().data,
+        json!({"count": 1, "name": "Lee"})
+    );
+}

@@ -1,0 +1,314 @@
+//! Call sequences from a second hostile review of the concurrency promise: each test asserts
+//! the promise (data and validators describe one version; no concurrent update lost without
+//! an `Err`) where each call was correct alone.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use halchemy::{Api, Error};
+use halchemy_testserver::http::{Reply, Server};
+use halchemy_testserver::store::{HalServer, Options, own_fields};
+use serde_json::{Value, json};
+
+const PATH: &str = "/items/1";
+
+fn api_at(base: &str) -> Api {
+    Api::builder()
+        .base_url(base)
+        .no_config_file()
+        .no_proxy()
+        .update_backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .build()
+        .unwrap()
+}
+
+fn store() -> (HalServer, Api) {
+    let s = HalServer::start(Options::default());
+    s.put(PATH, json!({"a": 1, "b": 1}));
+    let api = api_at(&s.base_url());
+    (s, api)
+}
+
+/// Another client changes `b` to 2.
+fn someone_sets_b(api: &Api) {
+    let mut other = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"b": 2}))
+        .unwrap();
+}
+
+/// After a 412 and a refresh, the resource holds a newer version than the failed write was
+/// made on: merging from it would count the failed PUT's stale fields as changes of mine and
+/// revert the concurrent update. `merge` refuses; nothing is sent.
+#[test]
+fn merge_after_a_refresh_is_refused_and_loses_nothing() {
+    let (s, api) = store();
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    someone_sets_b(&api); // server: a 1, b 2
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"a": 5, "b": 1}))
+        .unwrap_err();
+    let Error::PreconditionFailed(conflict) = err else {
+        panic!("{err:?}")
+    };
+    api.refresh(&mut r).unwrap();
+    // The resource no longer holds the version the PUT was made on: no base to merge from.
+    let refused = api.merge(&mut r, &conflict).map(|_| ()).unwrap_err();
+    assert!(matches!(refused, Error::NotMergeable { .. }), "{refused:?}");
+    assert!(refused.to_string().contains("refreshed"), "{refused}");
+    assert_eq!(s.current(PATH).unwrap().data, json!({"a": 1, "b": 2}));
+    assert_eq!(r["b"], 2, "the refresh stands");
+}
+
+/// A conflict merged a second time, after the first merge was sent, would re-apply the stale
+/// PUT over the version the first merge produced: refused.
+#[test]
+fn merging_a_conflict_a_second_time_is_refused() {
+    let (s, api) = store();
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    someone_sets_b(&api);
+    let Err(Error::PreconditionFailed(conflict)) = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"a": 5, "b": 1}))
+    else {
+        panic!()
+    };
+    let first = api.merge(&mut r, &conflict).unwrap();
+    assert!(first.conflicts().is_empty());
+    first.send().unwrap();
+    assert_eq!(s.current(PATH).unwrap().data, json!({"a": 5, "b": 2}));
+    // e.g. a retry loop that kept the conflict around.
+    let second = api.merge(&mut r, &conflict).map(|_| ()).unwrap_err();
+    assert!(matches!(second, Error::NotMergeable { .. }), "{second:?}");
+    assert_eq!(s.current(PATH).unwrap().data, json!({"a": 5, "b": 2}));
+}
+
+/// A draft made with `data_mut` and PUT: on the 412, `merge` takes the version read as its
+/// base, so the draft's edit counts as mine and is kept.
+#[test]
+fn merge_of_a_put_of_a_draft_keeps_the_edit() {
+    let (s, api) = store();
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    someone_sets_b(&api);
+    r.data_mut()["a"] = 5.into();
+    let body = r.data().clone();
+    let Err(Error::PreconditionFailed(conflict)) = api.follow_mut(&mut r).to("self").put(body)
+    else {
+        panic!()
+    };
+    let merging = api.merge(&mut r, &conflict).unwrap();
+    let reported = merging.conflicts().len();
+    let sent = merging.send();
+    let now = s.current(PATH).unwrap().data;
+    assert!(
+        now["a"] == 5 || sent.is_err() || reported > 0,
+        "my a=5 vanished with no conflict and Ok: server holds {now}"
+    );
+}
+
+/// Eve answers a POST (and a PATCH) with only `_id`, `_updated`, `_etag`, `_links.self` and
+/// `_status`. That excerpt is not the person, so it carries no validators: `update` on it
+/// reads the person first and loses nothing.
+#[test]
+fn the_excerpt_an_eve_post_answers_carries_no_etag() {
+    let state = Arc::new(Mutex::new((0u32, json!({}))));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut st = st.lock().unwrap();
+        let tag = |v: u32| format!("t{v}");
+        match (req.method.as_str(), req.path()) {
+            ("POST", "/people") => {
+                st.0 = 1;
+                st.1 = serde_json::from_slice(&req.body).unwrap();
+                Reply::new(201).json(&json!({
+                    "_id": "1", "_updated": "x", "_created": "x", "_etag": tag(st.0),
+                    "_links": {"self": {"title": "person", "href": "people/1"}},
+                    "_status": "OK"
+                }))
+            }
+            ("GET", "/people/1") => {
+                let mut doc = st.1.clone();
+                doc["_etag"] = tag(st.0).into();
+                doc["_links"] = json!({"self": {"href": "people/1"}});
+                Reply::new(200).json(&doc)
+            }
+            ("PATCH", "/people/1") => {
+                // Eve takes the entity-tag quoted or bare.
+                if req.header("if-match").map(|m| m.trim_matches('"')) != Some(tag(st.0).as_str()) {
+                    return Reply::new(412).json(&json!({}));
+                }
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    st.1[k] = v.clone();
+                }
+                st.0 += 1;
+                Reply::new(200).json(&json!({
+                    "_id": "1", "_etag": tag(st.0), "_status": "OK",
+                    "_links": {"self": {"href": "people/1"}}
+                }))
+            }
+            _ => Reply::new(404).json(&json!({})),
+        }
+    });
+    let api = api_at(&s.base_url());
+    let mut created = api
+        .using_endpoint("/people")
+        .post(json!({"name": "Kim", "visits": 10}))
+        .unwrap();
+    // The 201's body is an excerpt, not the person: its `_etag` names a version whose data
+    // the excerpt does not hold, so the answer carries no validators; `update` reads first.
+    assert_eq!(created.etag(), None);
+    assert_eq!(created["_etag"], "t1");
+    let done = api.update(&mut created, |d| {
+        d["visits"] = (d["visits"].as_i64().unwrap_or(0) + 1).into();
+    });
+    let stored = state.lock().unwrap().1.clone();
+    assert!(
+        done.is_err() || stored["visits"] == 11,
+        "update returned Ok and the server now holds {stored} (visits was 10)"
+    );
+}
+
+/// When the refresh after a 412 finds the resource at another URL (a 301 to its new address,
+/// whose representation has a new `self`), the retry PATCHes the new URL with its `If-Match`:
+/// no write goes out unconditional and the third writer's change is kept.
+#[test]
+fn update_follows_a_moved_resource_with_its_precondition() {
+    // (moved?, version, count)
+    let state = Arc::new(Mutex::new((false, 1u32, 0i64)));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut st = st.lock().unwrap();
+        let doc =
+            |href: &str, count: i64| json!({"_links": {"self": {"href": href}}, "count": count});
+        match (req.method.as_str(), req.path(), st.0) {
+            ("GET", "/items/1", false) => Reply::new(200)
+                .header("etag", &format!("\"{}\"", st.1))
+                .json(&doc("/items/1", st.2)),
+            ("GET", "/items/1", true) => Reply::new(301).header("location", "/items/one"),
+            ("PATCH", "/items/1", true) => Reply::new(308).header("location", "/items/one"),
+            ("GET", "/items/one", true) => {
+                let reply = Reply::new(200)
+                    .header("etag", &format!("\"{}\"", st.1))
+                    .json(&doc("/items/one", st.2));
+                // A third client writes right after this read: count 1000.
+                st.1 += 1;
+                st.2 = 1000;
+                reply
+            }
+            ("PATCH", "/items/1", false) | ("PATCH", "/items/one", true) => {
+                // Another client wins the first race, and the item is moved meanwhile.
+                if !st.0 {
+                    st.0 = true;
+                    st.1 += 1;
+                    st.2 = 100;
+                    return Reply::new(412).json(&json!({}));
+                }
+                match req.header("if-match") {
+                    Some(m) if m != format!("\"{}\"", st.1) => Reply::new(412).json(&json!({})),
+                    // A server that does not insist on preconditions (most do not).
+                    _ => {
+                        let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                        st.2 = patch["count"].as_i64().unwrap();
+                        st.1 += 1;
+                        Reply::new(204).header("etag", &format!("\"{}\"", st.1))
+                    }
+                }
+            }
+            _ => Reply::new(404).json(&json!({})),
+        }
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/items/1").get().unwrap();
+    let done = api.update(&mut r, |d| {
+        d["count"] = (d["count"].as_i64().unwrap_or(0) + 1).into();
+    });
+    let unconditional: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "PATCH" && q.header("if-match").is_none())
+        .map(|q| q.target)
+        .collect();
+    let count = state.lock().unwrap().2;
+    assert!(
+        unconditional.is_empty() && (count == 1001 || done.is_err()),
+        "update sent unconditional PATCHes to {unconditional:?}, returned {:?}, and the server's count is {count} (the third client's 1000 lost)",
+        done.map(|u| u.conflicts)
+    );
+}
+
+/// A PATCH answered `200` with a status document and no `Content-Location` (RFC 9110:
+/// the content then describes the action, not the resource): none of its fields is copied
+/// into the resource, whose data stays the server's version.
+#[test]
+fn a_status_document_answer_changes_no_field_of_the_resource() {
+    let state = Arc::new(Mutex::new((
+        1u32,
+        json!({"status": "pending", "note": "x"}),
+    )));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut st = st.lock().unwrap();
+        let tag = format!("\"{}\"", st.0);
+        match req.method.as_str() {
+            "GET" => {
+                let mut doc = st.1.clone();
+                doc["_links"] = json!({"self": {"href": "/orders/1"}});
+                Reply::new(200).header("etag", &tag).json(&doc)
+            }
+            "PATCH" if req.header("if-match") == Some(tag.as_str()) => {
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    st.1[k] = v.clone();
+                }
+                st.0 += 1;
+                Reply::new(200)
+                    .header("etag", &format!("\"{}\"", st.0))
+                    .json(&json!({"status": "success", "message": "order updated"}))
+            }
+            _ => Reply::new(412).json(&json!({})),
+        }
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/orders/1").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"note": "y"}))
+        .unwrap();
+    let (version, server) = state.lock().unwrap().clone();
+    assert_eq!(r.etag(), Some(format!("\"{version}\"").as_str()));
+    assert_eq!(
+        own_fields(r.data()),
+        server,
+        "r names the server's current version but holds other data"
+    );
+}
+
+/// A write to the resource's own `self` link with a query parameter added (`?notify=false`,
+/// `?dry_run=`) is a write to the resource: it carries `If-Match`.
+#[test]
+fn a_put_to_self_with_query_parameters_carries_the_precondition() {
+    let s = HalServer::start(Options {
+        require_precondition: false,
+        ..Options::default()
+    });
+    s.put(PATH, json!({"a": 1, "b": 1}));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    someone_sets_b(&api);
+    let out = api
+        .follow_mut(&mut r)
+        .to("self")
+        .with_parameters(json!({"notify": false}))
+        .put(json!({"a": 5, "b": 1}));
+    let now = s.current(PATH).unwrap().data;
+    assert!(
+        out.is_err() || now["b"] == 2,
+        "if-match sent: {:?}; Ok and the server holds {now}",
+        s.last().header("if-match")
+    );
+}
