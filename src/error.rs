@@ -543,7 +543,13 @@ impl Conflict {
                 "if-match {e}, a bare token from the document's etag field that a strict server never matches: write the version read with a get, whose etag header is quoted"
             ),
             (None, Some(d)) => format!("if-unmodified-since {d}"),
-            (None, None) => "no precondition".to_owned(),
+            (None, None) => match self.response.meta().request.headers.get("if-none-match") {
+                Some(v) => format!(
+                    "if-none-match {} (it was deleted through this copy and has been created again since)",
+                    String::from_utf8_lossy(v.as_bytes())
+                ),
+                None => "no precondition".to_owned(),
+            },
         }
     }
 }

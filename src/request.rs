@@ -702,7 +702,9 @@ impl<T: Target> Request<'_, T> {
     }
 
     /// Sends a DELETE. To the followed resource's own URL it carries the resource's
-    /// validators; through [`Api::follow_mut`] a success clears them.
+    /// validators; through [`Api::follow_mut`] a success clears them, and a later write to
+    /// that URL through the same resource recreates it only while nobody else has
+    /// (`If-None-Match: *`).
     ///
     /// # Errors
     ///

@@ -654,6 +654,7 @@ impl Resource {
             validators: Validators {
                 etag: ETag::Field,
                 last_modified: None,
+                deleted: false,
             },
             meta: Arc::clone(&self.meta),
             base: None,
@@ -764,10 +765,16 @@ impl Resource {
         self.meta = meta;
     }
 
-    /// Forgets the validators (after a successful DELETE of the resource).
+    /// Forgets the validators (of an answer that is not a representation).
     pub(crate) fn clear_validators(&mut self) {
         self.validators = Validators::default();
         self.base = None;
+    }
+
+    /// After a successful DELETE of the resource: no version of it exists any more.
+    pub(crate) fn mark_deleted(&mut self) {
+        self.clear_validators();
+        self.validators.deleted = true;
     }
 
     /// The data of the version the validators name: the data as read, before any edit made

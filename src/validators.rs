@@ -28,6 +28,9 @@ pub(crate) enum ETag {
 pub(crate) struct Validators {
     pub etag: ETag,
     pub last_modified: Option<HeaderValue>,
+    /// The resource was deleted through this copy: no version of it exists that a write
+    /// could name, so a write recreating it asks for none (`If-None-Match: *`).
+    pub deleted: bool,
 }
 
 impl ETag {
@@ -90,6 +93,7 @@ impl Validators {
         Validators {
             etag,
             last_modified,
+            deleted: false,
         }
     }
 
@@ -98,6 +102,7 @@ impl Validators {
         Validators {
             etag: ETag::of_field(data, field),
             last_modified: None,
+            deleted: false,
         }
     }
 }

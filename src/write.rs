@@ -244,6 +244,9 @@ fn add_precondition(api: &Api, r: &Resource, headers: &mut HeaderMap) -> Result<
         ));
     } else if let Some(date) = &v.last_modified {
         headers.insert(header::IF_UNMODIFIED_SINCE, date.clone());
+    } else if v.deleted {
+        // Recreating what this copy deleted: only while nobody else has.
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
     } else if api.config.require_preconditions {
         return Err(Error::Unconditional {
             url: url::redacted(&own_url(api, r).unwrap_or_default()).into_owned(),
@@ -377,7 +380,7 @@ fn bring_forward(
 ) {
     if *method == Method::DELETE {
         // The resource is gone: no version of it is current any more.
-        r.clear_validators();
+        r.mark_deleted();
         r.set_meta(Arc::clone(response.meta_arc()));
         return;
     }
@@ -450,6 +453,7 @@ fn answer_validators(response: &Resource) -> Validators {
     Validators {
         etag: v.etag.pinned(response.data(), response.etag_field()),
         last_modified: v.last_modified.clone(),
+        deleted: false,
     }
 }
 

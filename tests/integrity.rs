@@ -719,3 +719,40 @@ fn update_never_sends_the_hal_parts_a_typed_round_trip_drops() {
         json!({"count": 1, "name": "Lee"})
     );
 }
+
+#[test]
+fn a_put_after_a_delete_recreates_only_while_nobody_else_has() {
+    let s = server(Options::default());
+    let api = api(&s);
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut r).to("self").delete().unwrap();
+    assert!(s.current(PATH).is_none());
+    assert_eq!(r.etag(), None);
+    // Another client creates it again: our PUT must not overwrite that.
+    s.put(PATH, json!({"count": 7, "name": "Ann"}));
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"count": 0, "name": "Kim"}))
+        .unwrap_err();
+    assert_eq!(s.last().header("if-none-match"), Some("*"));
+    assert!(matches!(err, Error::PreconditionFailed(_)), "{err:?}");
+    assert!(err.to_string().contains("if-none-match *"), "{err}");
+    assert_eq!(
+        s.current(PATH).unwrap().data,
+        json!({"count": 7, "name": "Ann"})
+    );
+    // Deleted again, nobody in between: the PUT recreates it and the resource is that version.
+    let mut again = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut again).to("self").delete().unwrap();
+    api.follow_mut(&mut again)
+        .to("self")
+        .put(json!({"count": 1, "name": "Kim"}))
+        .unwrap();
+    assert_eq!(s.last().header("if-none-match"), Some("*"));
+    assert!(again.etag().is_some());
+    holds(&s, &again);
+    api.update(&mut again, increment).unwrap();
+    assert_eq!(count(&s), 2);
+    holds(&s, &again);
+}

@@ -546,6 +546,7 @@ impl Store {
     /// Whether `req` has a precondition this server can evaluate.
     fn has_precondition(&self, req: &Request) -> bool {
         req.values("if-match").next().is_some()
+            || req.values("if-none-match").next().is_some()
             || (self.dates() && req.values("if-unmodified-since").next().is_some())
     }
 
