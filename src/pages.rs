@@ -71,6 +71,22 @@ impl Api {
     }
 }
 
+impl<'a> Pages<'a> {
+    /// A walk whose first and only item is `error`.
+    pub(crate) fn failed(api: &'a Api, error: Error) -> Pages<'a> {
+        Pages {
+            api,
+            rel: "next".to_owned(),
+            headers: HeaderMap::new(),
+            origin: None,
+            timeout: api.config.timeout,
+            seen: HashSet::new(),
+            read: 0,
+            state: State::Failed(error),
+        }
+    }
+}
+
 impl<'a, T: Target> Request<'a, T> {
     /// Walks the pages of a collection from this request: it is sent (as a GET) when the
     /// iterator first needs a page, and every later page is requested with this request's

@@ -36,9 +36,12 @@ use crate::resource::Resource;
 ///   a header (`Cache-Control: no-cache`, say) to read it from the server anyway. An
 ///   embedded hop sends nothing, so it logs no deprecation warning either.
 /// - The last hop is always requested: [`get`](Traversal::get) reads it,
-///   [`url`](Traversal::url) only says where it is.
+///   [`pages`](Traversal::pages) walks the collection it leads to, [`post`](Traversal::post)
+///   posts to it, and [`url`](Traversal::url) only says where it is. To change the resource
+///   the traversal reaches, `get` it and write through [`Api::follow_mut`](crate::Api::follow_mut),
+///   which carries its validators.
 ///
-/// Nothing is sent until `get` or `url`. The first error stops the traversal and comes back
+/// Nothing is sent until `get`, `pages`, `post` or `url`. The first error stops the traversal and comes back
 /// as [`Error::Traversal`], naming the hop; its helpers (`status()`, `response()`, `url()`)
 /// look through to the hop's own error.
 ///
@@ -271,6 +274,65 @@ impl<'a, T: Target> Traversal<'a, T> {
         let (from, last, walk) = self.reach_last()?;
         let step = walk.last_step();
         last.on(&from).url().map_err(|e| walk.failed(step, e))
+    }
+
+    /// Walks the pages of the collection the last hop leads to (see [`Request::pages`]). The
+    /// hops before the last are followed here, when `pages` is called; the first page is read
+    /// when the iterator first needs it.
+    ///
+    /// # Errors
+    ///
+    /// The walk's first and only item is [`Error::Traversal`] when a hop before the last
+    /// fails or the last hop's link cannot be followed; later items are the pages' own (see
+    /// [`Pages`](crate::Pages)).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let api = halchemy::Api::new("http://localhost:2112")?;
+    /// for customer in api.home().then("customers").pages().items("item") {
+    ///     println!("{}", customer?["name"]);
+    /// }
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn pages(self) -> crate::Pages<'a> {
+        let api = self.first.api();
+        let reached = self.reach_last().and_then(|(from, last, walk)| {
+            let step = walk.last_step();
+            let request = timed(last.on(&from), walk.timeout);
+            match request.url() {
+                Ok(_) => Ok(request.pages()),
+                Err(e) => Err(walk.failed(step, e)),
+            }
+        });
+        reached.unwrap_or_else(|e| crate::Pages::failed(api, e))
+    }
+
+    /// Follows every hop but the last and POSTs `body` to the last (to create a resource in
+    /// the collection it leads to, say). Like [`Request::post`], it never sends a
+    /// precondition.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Traversal::get), for the hops before the last; for the last, what
+    /// [`Request::post`] returns.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let api = halchemy::Api::new("http://localhost:2112")?;
+    /// let created = api
+    ///     .home()
+    ///     .then("customers")
+    ///     .post(serde_json::json!({"name": "April Ludgate"}))?;
+    /// # Ok::<(), halchemy::Error>(())
+    /// ```
+    pub fn post(self, body: impl crate::IntoBody) -> Result<Resource> {
+        let (from, last, walk) = self.reach_last()?;
+        let step = walk.last_step();
+        timed(last.on(&from), walk.timeout)
+            .post(body)
+            .map_err(|e| walk.failed(step, e))
     }
 
     /// Follows every hop but the last: the resource the last starts from, the last hop, and

@@ -1026,6 +1026,64 @@ fn a_traversal_error_names_the_hop() {
 }
 
 #[test]
+fn a_traversal_walks_the_pages_or_posts_to_the_collection_it_reaches() {
+    let server = site(vec![
+        (
+            "/",
+            json!({"_links": {"customers": {"href": "/customers"}}}),
+        ),
+        (
+            "/customers",
+            json!({
+                "_links": {"next": {"href": "/customers?page=2"}},
+                "_embedded": {"item": [{"name": "Leslie"}, {"name": "Ron"}]}
+            }),
+        ),
+        (
+            "/customers?page=2",
+            json!({"_links": {"next": null}, "_embedded": {"item": {"name": "April"}}}),
+        ),
+    ]);
+    let api = api_at(&server.base_url());
+    let names: Vec<Value> = api
+        .home()
+        .then("customers")
+        .pages()
+        .items("item")
+        .map(|c| c.map(|c| c["name"].clone()))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["Leslie", "Ron", "April"]);
+    assert_eq!(targets(&server), ["/", "/customers", "/customers?page=2"]);
+
+    server.clear();
+    let created = api
+        .home()
+        .then("customers")
+        .post(json!({"name": "Ann"}))
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let sent = server.last();
+    assert_eq!(
+        (sent.method.as_str(), sent.target.as_str()),
+        ("POST", "/customers")
+    );
+    assert_eq!(sent.body_text(), r#"{"name":"Ann"}"#);
+    assert_eq!(sent.header("if-match"), None);
+
+    // A hop that fails is the walk's one item, naming the hop.
+    let mut walk = api.home().then("nope").pages();
+    let err = walk.next().unwrap().unwrap_err();
+    let Error::Traversal(t) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((t.step(), t.rel()), (1, Some("nope")));
+    assert!(walk.next().is_none());
+    let err = api.home().then("nope").post(json!({})).unwrap_err();
+    assert!(matches!(err, Error::Traversal(_)), "{err:?}");
+}
+
+#[test]
 fn every_hop_goes_through_the_normal_request_path() {
     // Credentials go only to the base URL's origin: a hop to another origin gets none.
     let elsewhere = site(vec![("/report", json!({"far": true}))]);
