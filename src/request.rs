@@ -788,6 +788,16 @@ fn build_url(
     if let (Some(rel), LinkResolution::Base) = (located.rel, mode) {
         warn_if_prefix_doubled(&config.base_url, rel, &href, &full);
     }
+    if let (true, None, Some(rel)) = (located.templated, &opts.template_values, located.rel)
+        && template::has_path_variables(located.href)
+    {
+        log::warn!(
+            target: "halchemy",
+            "link `{rel}` is templated ({}) and no template values were given: its variables expand to nothing, giving {}; give them with with_template_values",
+            url::redacted(located.href),
+            url::redacted(&full)
+        );
+    }
     let Some(p) = &opts.parameters else {
         return Ok((full, None));
     };

@@ -277,7 +277,9 @@ impl Resource {
     ///
     /// # Errors
     ///
-    /// [`Error::Deserialize`] when the data does not fit `T`.
+    /// [`Error::Deserialize`] when the data does not fit `T`; [`Error::Status`] instead when
+    /// it does not fit and the response was not a success (a `404`'s error document is not
+    /// the customer you asked for: the status and URL say more than a missing field).
     ///
     /// # Example
     ///
@@ -291,7 +293,10 @@ impl Resource {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(self.data()).map_err(Error::Deserialize)
+        T::deserialize(self.data()).map_err(|e| match self.status() {
+            0 | 200..=299 => Error::Deserialize(e),
+            _ => Error::Status(Box::new(self.clone())),
+        })
     }
 
     /// The ETag of the version this resource holds: the response's `ETag` header (verbatim,

@@ -8,6 +8,14 @@ use stduritemplate::Value as TValue;
 use crate::error::{Error, Result};
 use crate::params::json_type;
 
+/// Whether `template` has an expression outside the query (`{id}`, `{/id}`, `{+path}`):
+/// expanded without values, such a variable leaves a hole in the path, not an absent option.
+pub(crate) fn has_path_variables(template: &str) -> bool {
+    template
+        .match_indices('{')
+        .any(|(i, _)| !matches!(template.as_bytes().get(i + 1), Some(b'?' | b'&' | b'#')))
+}
+
 /// Expands `template` with the JSON object `values`; missing values are left out.
 ///
 /// Numbers go in as their JSON text (`43.7`), booleans as `true`/`false`, arrays as lists,
@@ -91,6 +99,23 @@ fn lowercase_first(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn path_variables_are_told_from_query_ones() {
+        for t in [
+            "/c/{id}",
+            "/c{/id}",
+            "{+base}/c",
+            "/c{.fmt}",
+            "/c{;x}",
+            "/c{?q}{/id}",
+        ] {
+            assert!(has_path_variables(t), "{t}");
+        }
+        for t in ["/c", "/c{?q,page}", "/c?x=1{&page}", "/c{#part}"] {
+            assert!(!has_path_variables(t), "{t}");
+        }
+    }
 
     #[test]
     fn expands_every_value_type() {

@@ -717,6 +717,46 @@ fn warnings_about(port: u16) -> Vec<String> {
 }
 
 #[test]
+fn a_templated_link_followed_without_values_is_warned_about() {
+    warnings_about(0);
+    let server = Server::start(|_| Reply::new(404).json(&json!({"error": "not found"})));
+    let port = server.port();
+    let api = api_at(&server.base_url());
+    let home = Resource::from(json!({"_links": {
+        "customer": {"href": "/customers/{id}", "templated": true},
+        "search": {"href": "/customers{?q,page}", "templated": true},
+    }}));
+    // Optional query variables left out: nothing to say.
+    api.follow(&home).to("search").get().unwrap();
+    assert!(warnings_about(port).is_empty());
+    let answer = api.follow(&home).to("customer").get().unwrap();
+    let lines = warnings_about(port);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("`customer`") && lines[0].contains("with_template_values"));
+    assert!(
+        lines[0].contains(&format!("127.0.0.1:{port}/customers/")),
+        "{}",
+        lines[0]
+    );
+    // And the 404's error document, read as a customer, is reported as the 404 it is.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code, reason = "only the failure is looked at")]
+    struct Customer {
+        id: String,
+    }
+    let err = answer.deserialize::<Customer>().unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert!(err.to_string().contains("/customers/"), "{err}");
+    // Given values, no warning.
+    api.follow(&home)
+        .to("customer")
+        .with_template_values(json!({"id": "A375"}))
+        .get()
+        .unwrap();
+    assert_eq!(warnings_about(port).len(), 1);
+}
+
+#[test]
 fn deprecation_is_logged_with_the_rel_and_the_url_and_no_credential() {
     warnings_about(0);
     let server = Server::start(|req| match req.path() {
