@@ -121,7 +121,7 @@ pub(crate) fn to_query(params: &Value, style: ListStyle) -> Result<String> {
         }
         other => {
             return Err(Error::Parameters(format!(
-                "query parameters must be a JSON object, not {}",
+                "with_parameters takes a JSON object (json!({{\"page\": 2}})), a map, a struct or (name, value) pairs, not {}",
                 json_type(other)
             )));
         }
@@ -299,7 +299,7 @@ mod tests {
     fn non_objects_are_rejected() {
         for bad in [json!([1]), json!("x"), json!(3), json!(true)] {
             let err = to_query(&bad, ListStyle::RepeatKey).unwrap_err();
-            assert!(err.to_string().contains("must be a JSON object"), "{err}");
+            assert!(err.to_string().contains("takes a JSON object"), "{err}");
         }
     }
 

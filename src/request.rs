@@ -271,7 +271,7 @@ impl Options {
 
     fn json(&mut self, value: impl Serialize, what: &str) -> Option<Value> {
         match serde_json::to_value(value) {
-            Ok(v) => Some(v),
+            Ok(v) => Some(pairs_as_object(v)),
             Err(e) => {
                 self.fail(Error::Parameters(format!("cannot serialize {what}: {e}")));
                 None
@@ -285,6 +285,30 @@ impl Options {
             None => Ok(()),
             Some(e) => Err(e.builder_copy()),
         }
+    }
+}
+
+/// `(name, value)` pairs (`[("id", "A375")]`, a `Vec` of tuples) as the JSON object they
+/// stand for; anything else as it is.
+fn pairs_as_object(value: Value) -> Value {
+    let is_pair = |item: &Value| {
+        item.as_array()
+            .is_some_and(|pair| pair.len() == 2 && pair[0].is_string())
+    };
+    match value {
+        Value::Array(items) if !items.is_empty() && items.iter().all(is_pair) => {
+            let mut object = serde_json::Map::new();
+            for item in items {
+                if let Value::Array(mut pair) = item {
+                    let value = pair.pop().unwrap_or_default();
+                    if let Some(Value::String(name)) = pair.pop() {
+                        object.insert(name, value);
+                    }
+                }
+            }
+            Value::Object(object)
+        }
+        other => other,
     }
 }
 
@@ -395,8 +419,11 @@ impl<'a, T> Request<'a, T> {
         self.with_headers([("Authorization", value)])
     }
 
-    /// Adds query parameters: a JSON object (or anything serializing to one), merged with
-    /// a query the URL already has. See the crate docs for the encoding rules.
+    /// Adds query parameters: a JSON object (or anything serializing to one: a map, a
+    /// struct, `(name, value)` pairs), merged with a query the URL already has. See the crate
+    /// docs for the encoding rules. A `null` (a struct's `None`) is a bare key (`?page`), as
+    /// in the other halchemy libraries: leave it out with
+    /// `#[serde(skip_serializing_if = "Option::is_none")]`.
     ///
     /// # Example
     ///
@@ -414,7 +441,7 @@ impl<'a, T> Request<'a, T> {
     }
 
     /// Values for an RFC 6570 templated href: a JSON object (or anything serializing to
-    /// one). Missing values are left out. An endpoint is expanded as a template only when
+    /// one: a map, a struct, `(name, value)` pairs). Missing values are left out. An endpoint is expanded as a template only when
     /// values are given.
     ///
     /// # Example

@@ -37,7 +37,7 @@ pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
         }
         other => {
             return Err(fail(format!(
-                "template values must be a JSON object, not {}",
+                "with_template_values takes a JSON object (json!({{\"id\": 1}})), a map, a struct or (name, value) pairs, not {}",
                 json_type(other)
             )));
         }
@@ -159,6 +159,6 @@ mod tests {
             );
         }
         let err = expand("/{x}", &json!([1])).unwrap_err();
-        assert!(err.to_string().contains("must be a JSON object"));
+        assert!(err.to_string().contains("takes a JSON object"));
     }
 }

@@ -287,7 +287,32 @@ fn bad_templates_surface_as_errors_not_panics() {
         .with_template_values(json!([1]))
         .url()
         .unwrap_err();
-    assert!(err.to_string().contains("must be a JSON object"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("with_template_values takes a JSON object"),
+        "{err}"
+    );
+    // (name, value) pairs stand for the object they spell, as with_headers takes them.
+    let url = api
+        .using_endpoint("/customers/{id}")
+        .with_template_values([("id", "A375")])
+        .with_parameters(vec![("city", "Pawnee"), ("page", "2")])
+        .url()
+        .unwrap();
+    assert!(url.ends_with("/customers/A375?city=Pawnee&page=2"), "{url}");
+    // Mixed tuples serialize as pairs too; an array that is not all pairs stays an array.
+    let url = api
+        .using_endpoint("/c")
+        .with_parameters([("n", json!(1)), ("tag", json!(["a", "b"]))])
+        .url()
+        .unwrap();
+    assert!(url.ends_with("/c?n=1&tag=a&tag=b"), "{url}");
+    let err = api
+        .using_endpoint("/c")
+        .with_parameters(json!([["a", 1], ["b"]]))
+        .url()
+        .unwrap_err();
+    assert!(err.to_string().contains("with_parameters takes"), "{err}");
 }
 
 #[test]
