@@ -25,7 +25,8 @@ impl Api {
     /// To start from a request, use [`Request::pages`].
     ///
     /// The walk is lazy: each page is requested when the iterator reaches it. See [`Pages`]
-    /// for errors, deadlines and loops.
+    /// for errors, deadlines and loops. The walk takes the first page; to keep using it, pass
+    /// `page.clone()`, which is cheap (a resource shares its parsed document).
     ///
     /// # Example
     ///
