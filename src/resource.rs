@@ -208,8 +208,11 @@ impl Resource {
     ///   (`put(r.data().clone())` sends the draft whole) with the version's precondition;
     ///   after it succeeds the resource holds the server's new version, and a draft that was
     ///   not sent is dropped;
-    /// - [`Api::update`](crate::Api::update) sends the draft with its change, on every
-    ///   attempt; [`Api::merge`](crate::Api::merge) merges from the version read;
+    /// - [`Api::update`](crate::Api::update) sends the draft with its change (after a
+    ///   conflict, merged three ways into the version read again) and puts the resource back
+    ///   if it fails; [`Api::merge`](crate::Api::merge) merges from the version read;
+    /// - items taken from a draft (`embedded_many`, `collection`) are drafts of the version
+    ///   read too;
     /// - [`Api::refresh`](crate::Api::refresh) keeps the draft on `304` and drops it when a
     ///   newer version arrives.
     ///
@@ -483,9 +486,7 @@ impl Resource {
         let (items, found) = hal::embedded(self.data(), rel, expect)?;
         let key = hal::embedded_key(self.data(), rel).unwrap_or(rel);
         Ok(match found {
-            Multiplicity::One => {
-                Embedded::One(self.item(self.path.child(&["_embedded", key]), None))
-            }
+            Multiplicity::One => Embedded::One(self.one(&["_embedded", key])),
             Multiplicity::Many => Embedded::Many(self.items(&["_embedded", key], items.len())),
         })
     }
@@ -506,7 +507,7 @@ impl Resource {
     pub fn embedded_one(&self, rel: &str) -> Result<Resource> {
         hal::embedded(self.data(), rel, Some(Multiplicity::One))?;
         let key = hal::embedded_key(self.data(), rel).unwrap_or(rel);
-        Ok(self.item(self.path.child(&["_embedded", key]), None))
+        Ok(self.one(&["_embedded", key]))
     }
 
     /// The embedded resources of `rel` (an array). The items share this page instead of
@@ -630,7 +631,7 @@ impl Resource {
         };
         let keys = ["_embedded", key];
         Ok(match self.data()["_embedded"][key].is_object() {
-            true => vec![self.item(self.path.child(&keys), None)],
+            true => vec![self.one(&keys)],
             false => self.items(&keys, found),
         })
     }
@@ -644,12 +645,40 @@ impl Resource {
     /// The items at `keys` under this resource, `len` of them, sharing the document.
     fn items(&self, keys: &[&str], len: usize) -> Vec<Resource> {
         let steps = self.path.child(keys);
+        let base_steps = self.base.as_ref().map(|base| base.path.child(keys));
         (0..len)
-            .map(|i| self.item(Arc::clone(&steps), Some(i)))
+            .map(|i| self.item(Arc::clone(&steps), base_steps.clone(), Some(i)))
             .collect()
     }
 
-    fn item(&self, steps: Arc<[Step]>, index: Option<usize>) -> Resource {
+    /// The one item at `keys` under this resource, sharing the document.
+    fn one(&self, keys: &[&str]) -> Resource {
+        let base_steps = self.base.as_ref().map(|base| base.path.child(keys));
+        self.item(self.path.child(keys), base_steps, None)
+    }
+
+    /// An item; taken from a draft (see [`data_mut`](Resource::data_mut)), it is a draft too:
+    /// its version is the one at the same place in the version read, and its ETag that
+    /// version's.
+    fn item(
+        &self,
+        steps: Arc<[Step]>,
+        base_steps: Option<Arc<[Step]>>,
+        index: Option<usize>,
+    ) -> Resource {
+        let base = self.base.as_ref().zip(base_steps).map(|(base, steps)| {
+            Box::new(Base {
+                doc: Arc::clone(&base.doc),
+                path: Path {
+                    steps: Some(steps),
+                    index,
+                },
+            })
+        });
+        let etag = match &base {
+            Some(base) => ETag::Field.pinned(base.path.get(&base.doc.value), &self.doc.etag_field),
+            None => ETag::Field,
+        };
         Resource {
             doc: Arc::clone(&self.doc),
             path: Path {
@@ -657,12 +686,12 @@ impl Resource {
                 index,
             },
             validators: Validators {
-                etag: ETag::Field,
+                etag,
                 last_modified: None,
                 deleted: false,
             },
             meta: Arc::clone(&self.meta),
-            base: None,
+            base,
         }
     }
 

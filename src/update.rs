@@ -204,8 +204,13 @@ impl Api {
     ///
     /// `change` sees the whole document, but HAL's own parts (`_links`, `_embedded`,
     /// `_templates`) are the server's: a change to them is never sent, so replacing the data
-    /// with a typed value's (`*data = serde_json::to_value(&item)?`) keeps the links. Edits
-    /// made beforehand with [`Resource::data_mut`] are sent with the change, on every attempt.
+    /// with a typed value's (`*data = serde_json::to_value(&item)?`) keeps the links.
+    ///
+    /// Edits made beforehand with [`Resource::data_mut`] (a draft) are sent with the change.
+    /// After a conflict the draft is merged three ways into the version read again (see
+    /// [`Api::merge`]): a field someone else changed to another value is an
+    /// [`Error::MergeConflicts`], never overwritten. On any error a resource that held a draft
+    /// is put back exactly as it was, draft included.
     ///
     /// `update` never reports `Ok` for a write it could not make conditional on an ETag: see
     /// [`UpdateOptions::allow_unconditional`].
@@ -213,7 +218,9 @@ impl Api {
     /// # Errors
     ///
     /// - [`Error::PreconditionFailed`] when every attempt met a conflict (the resource then
-    ///   holds the version it was last refreshed to, never the change);
+    ///   holds the version it was last refreshed to, never the change; or, with a draft, is as
+    ///   it was);
+    /// - [`Error::MergeConflicts`] when a draft and another client changed the same field;
     /// - [`Error::EtagRejected`] when a refresh after a `412` shows that the ETag sent is still
     ///   current: the server will never accept it (a weak ETag under `If-Match`'s strong
     ///   comparison), so `update` stops at once;
@@ -262,20 +269,48 @@ impl Api {
         &self,
         resource: &mut Resource,
         options: &UpdateOptions,
+        change: F,
+    ) -> Result<Updated>
+    where
+        F: FnMut(&mut Value),
+    {
+        // A draft made with `data_mut` is never lost: on an error the resource is put back.
+        let original = resource.draft().is_some().then(|| resource.clone());
+        let out = self.update_from(resource, options, change);
+        if let (Err(_), Some(original)) = (&out, original) {
+            *resource = original;
+        }
+        out
+    }
+
+    /// [`update_with`](Api::update_with), leaving the resource as the last attempt left it.
+    fn update_from<F>(
+        &self,
+        resource: &mut Resource,
+        options: &UpdateOptions,
         mut change: F,
     ) -> Result<Updated>
     where
         F: FnMut(&mut Value),
     {
         let attempts = options.attempts.unwrap_or(self.config.update_attempts);
-        // Edits made in hand with `data_mut` go out with the change, on every attempt.
-        let draft = resource.draft();
-        let with_draft = |r: &Resource| {
-            let mut data = r.version_data().clone();
-            if let Some(draft) = &draft {
-                merge::apply_merge_patch(&mut data, draft);
+        // Edits made in hand with `data_mut` go out with the change, on every attempt: merged
+        // three ways into each newer version read, so a field someone else changed too is a
+        // conflict, never overwritten.
+        let draft = resource
+            .draft()
+            .map(|_| (resource.version_data().clone(), resource.data().clone()));
+        let with_draft = |r: &Resource| -> Result<Value> {
+            match &draft {
+                None => Ok(r.version_data().clone()),
+                Some((base, mine)) if base == r.version_data() => Ok(mine.clone()),
+                Some((base, mine)) => {
+                    let merge = Merge::new(base, mine, r.version_data());
+                    merge
+                        .result()
+                        .map_err(|_| Error::MergeConflicts(Box::new(merge)))
+                }
             }
-            data
         };
         if !resource.has_validators() {
             self.refresh(resource)?;
@@ -286,7 +321,7 @@ impl Api {
         let base = options
             .merge_on_conflict
             .then(|| resource.version_data().clone());
-        let mut changed = with_draft(resource);
+        let mut changed = with_draft(resource)?;
         change(&mut changed);
         let mine = base.is_some().then(|| changed.clone());
         loop {
@@ -350,7 +385,7 @@ impl Api {
                     }
                     // The refresh may have followed the resource to a new address.
                     url = write::own_url(self, resource)?;
-                    changed = with_draft(resource);
+                    changed = with_draft(resource)?;
                     change(&mut changed);
                 }
             }

@@ -386,8 +386,10 @@ fn bring_forward(
     }
     let answered_by_get = response.meta().request.method == "GET";
     let has_validators = response.has_validators();
-    // Only move to a version the answer names, unless the resource never had validators.
-    let may_move = has_validators || !r.has_validators();
+    // Only move to a version the answer names, unless the resource never had validators. A
+    // resource deleted through this copy counts as having them: recreated under a version
+    // the answer does not name, it keeps asking `If-None-Match: *`, which now fails safe.
+    let may_move = has_validators || !(r.has_validators() || r.validators().deleted);
     // a. The answer is the resource's representation.
     if is_representation_of(api, r, response) {
         if may_move {

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use halchemy::{Api, Error};
+use halchemy::{Api, Error, Resource};
 use halchemy_testserver::http::{Reply, Server};
 use halchemy_testserver::store::{HalServer, Options, own_fields};
 use serde_json::{Value, json};
@@ -311,4 +311,180 @@ fn a_put_to_self_with_query_parameters_carries_the_precondition() {
         "if-match sent: {:?}; Ok and the server holds {now}",
         s.last().header("if-match")
     );
+}
+
+// ---------------------------------------------------------- drafts and re-creation
+
+#[track_caller]
+fn holds(s: &HalServer, r: &Resource) {
+    let current = s.current(PATH).unwrap();
+    let etag = String::from_utf8_lossy(&current.etag.unwrap()).into_owned();
+    let names_current = r
+        .etag()
+        .is_some_and(|e| e == etag || e.trim_matches('"') == etag.trim_matches('"'));
+    if names_current {
+        assert_eq!(
+            own_fields(r.data()),
+            current.data,
+            "r's etag {:?} names the server's current version, but its data is another's",
+            r.etag()
+        );
+    }
+}
+
+/// Items taken from a page that holds a draft are drafts too: their version is the page's
+/// version read, so a PATCH leaves the item holding the server's version, not the draft.
+#[test]
+fn items_of_a_drafted_page_do_not_pair_the_draft_with_the_items_etag() {
+    let s = HalServer::start(Options::default());
+    s.put(PATH, json!({"count": 0, "name": "Kim"}));
+    let api = api_at(&s.base_url());
+    let mut page = api.using_endpoint("/items").get().unwrap();
+    page.data_mut()["_embedded"]["items"][0]["name"] = json!("LOCAL");
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    api.follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"count": 1}))
+        .unwrap();
+    assert_eq!(
+        s.current(PATH).unwrap().data,
+        json!({"count": 1, "name": "Kim"})
+    );
+    holds(&s, &item);
+}
+
+/// DELETE, recreate with a PUT whose answer carries no validators, then PUT again: the copy
+/// still asks `If-None-Match: *`, which fails now that the resource exists: another client's
+/// update is kept.
+#[test]
+fn a_recreated_resource_without_validators_does_not_write_blind() {
+    // (version, data): None when deleted.
+    let state: Arc<Mutex<Option<(u32, Value)>>> =
+        Arc::new(Mutex::new(Some((1, json!({"count": 0, "name": "Kim"})))));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut st = st.lock().unwrap();
+        let tag = |v: u32| format!("\"v{v}\"");
+        let doc = |d: &Value| {
+            let mut d = d.clone();
+            d["_links"] = json!({"self": {"href": "/items/1"}});
+            d
+        };
+        let if_match = req.header("if-match").map(str::to_owned);
+        let if_none = req.header("if-none-match").map(str::to_owned);
+        match req.method.as_str() {
+            "GET" => match &*st {
+                Some((v, d)) => Reply::new(200).header("etag", &tag(*v)).json(&doc(d)),
+                None => Reply::new(404).json(&json!({})),
+            },
+            "DELETE" => match &*st {
+                Some((v, _)) if if_match.as_deref().is_none_or(|m| m == tag(*v)) => {
+                    *st = None;
+                    Reply::new(204)
+                }
+                _ => Reply::new(412).json(&json!({})),
+            },
+            "PUT" => {
+                // RFC 9110 conditions; no precondition required (most servers).
+                let ok = match (&*st, if_match.as_deref(), if_none.as_deref()) {
+                    (Some((v, _)), Some(m), _) => m == tag(*v) || m == "*",
+                    (None, Some(_), _) => false,
+                    (Some(_), None, Some("*")) => false,
+                    _ => true,
+                };
+                if !ok {
+                    return Reply::new(412).json(&json!({}));
+                }
+                let body: Value = serde_json::from_slice(&req.body).unwrap();
+                let created = st.is_none();
+                let v = st.as_ref().map_or(1, |(v, _)| v + 1);
+                *st = Some((v, body));
+                // The server transforms nothing but sends no validator with a PUT's answer
+                // (RFC 9110 §9.3.4 allows leaving it out).
+                Reply::new(if created { 201 } else { 204 })
+            }
+            _ => Reply::new(405),
+        }
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    assert_eq!(r.etag(), Some("\"v1\""));
+    api.follow_mut(&mut r).to("self").delete().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .put(json!({"count": 0, "name": "Kim"}))
+        .unwrap();
+    assert_eq!(s.last().header("if-none-match"), Some("*"));
+    // Another client reads the recreated resource and changes it, conditionally.
+    let mut other = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .put(json!({"count": 7, "name": "Ann"}))
+        .unwrap();
+    // Our copy writes again.
+    let out = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"count": 1, "name": "Kim"}));
+    let last = s.last();
+    let stored = state.lock().unwrap().clone().unwrap().1;
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(last.header("if-none-match"), Some("*"));
+    assert!(
+        out.is_err() && stored["name"] == "Ann",
+        "Ok, sent if-match {:?} / if-none-match {:?}, and the server holds {stored}: Ann's update is lost",
+        last.header("if-match"),
+        last.header("if-none-match"),
+    );
+}
+
+/// A draft is a change made on the version read: after a conflict `update` merges it three
+/// ways into the version read again, and a field another client changed too is a conflict.
+#[test]
+fn update_does_not_reapply_a_stale_draft_over_a_concurrent_change_of_the_same_field() {
+    let s = HalServer::start(Options::default());
+    s.put(PATH, json!({"count": 0, "name": "Kim"}));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    r.data_mut()["name"] = json!("Lee"); // Kim -> Lee, on version 1
+    // Meanwhile another client renames Kim -> Max.
+    let mut other = api.using_endpoint(PATH).get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"name": "Max"}))
+        .unwrap();
+    let out = api.update(&mut r, |d| {
+        d["count"] = (d["count"].as_i64().unwrap_or(0) + 1).into();
+    });
+    let now = s.current(PATH).unwrap().data;
+    assert_eq!(
+        now,
+        json!({"count": 0, "name": "Max"}),
+        "nothing was sent over Max"
+    );
+    let Err(Error::MergeConflicts(merge)) = &out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(merge.conflicts()[0].pointer, "/name");
+    assert_eq!(r["name"], "Lee", "the draft is kept");
+}
+
+/// A failed `update` puts the resource back as it was: the unsent draft is not lost.
+#[test]
+fn a_failed_update_keeps_the_draft_it_could_not_send() {
+    let s = HalServer::start(Options::default());
+    s.put(PATH, json!({"count": 0, "name": "Kim"}));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    r.data_mut()["name"] = json!("Lee");
+    // Another writer gets in before each of our PATCHes.
+    let writer = s.clone();
+    let mut n = 0;
+    let out = api.update_with(&mut r, &halchemy::UpdateOptions::new().attempts(2), |d| {
+        n += 1;
+        writer.put(PATH, json!({"count": 100 + n, "name": "Kim"}));
+        d["count"] = (d["count"].as_i64().unwrap_or(0) + 1).into();
+    });
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(r["name"], "Lee", "the draft is gone after the Err: {r}");
 }
