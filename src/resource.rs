@@ -820,9 +820,21 @@ impl Resource {
         }
     }
 
-    /// The edits made with [`data_mut`](Resource::data_mut) since the version was read, as a
-    /// merge patch; `None` when there are none.
-    pub(crate) fn draft(&self) -> Option<Value> {
+    /// The edits made with [`data_mut`](Resource::data_mut) and not sent yet, as a JSON merge
+    /// patch against the version read (`null` for a removed field); `None` when there are
+    /// none. A successful write, or a refresh that brings a newer version, ends the draft.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use serde_json::json;
+    ///
+    /// let mut r = halchemy::Resource::from(json!({"name": "Kim", "city": "Pawnee"}));
+    /// assert_eq!(r.draft(), None);
+    /// r.data_mut()["name"] = json!("Lee");
+    /// assert_eq!(r.draft(), Some(json!({"name": "Lee"})));
+    /// ```
+    pub fn draft(&self) -> Option<Value> {
         self.base.as_ref()?;
         crate::merge::merge_patch_between(self.version_data(), self.data())
     }

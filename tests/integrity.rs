@@ -30,12 +30,16 @@ fn server(options: Options) -> HalServer {
     s
 }
 
-/// The invariant: if `r`'s ETag is the server's current one, `r`'s data is the server's data.
+/// The invariant: if `r`'s ETag is the server's current one, `r`'s data is the server's data
+/// (unless it holds a draft made with `data_mut`: data the caller edited on purpose).
 #[track_caller]
 fn holds(server: &HalServer, r: &Resource) {
     let Some(current) = server.current(PATH) else {
         return;
     };
+    if r.draft().is_some() {
+        return;
+    }
     let Some(etag) = current.etag.as_deref() else {
         return;
     };
@@ -477,6 +481,12 @@ mod interleavings {
         Refresh,
         /// A PATCH through follow (the resource is only borrowed).
         SharedPatch,
+        /// An edit in hand with `data_mut`: a draft, sent by a later `Put` or `Update`.
+        Draft,
+        /// A draft of the field both clients write.
+        DraftShared,
+        /// A PATCH through follow_mut of the field both clients write.
+        PatchShared,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -486,6 +496,9 @@ mod interleavings {
             Just(Op::Update),
             Just(Op::Refresh),
             Just(Op::SharedPatch),
+            Just(Op::Draft),
+            Just(Op::DraftShared),
+            Just(Op::PatchShared),
         ]
     }
 
@@ -531,36 +544,76 @@ mod interleavings {
             // The fields each Ok write set, and how many updates succeeded.
             let mut kept: Vec<(String, Value)> = Vec::new();
             let mut updates = 0;
+            // Each client's draft: fields set in hand and not sent yet.
+            let mut drafts: [Vec<(String, Value)>; 2] = [Vec::new(), Vec::new()];
+            // What the field both clients write must hold: the last Ok write of it decides.
+            let mut shared: Option<Value> = None;
             for (n, (who, op)) in steps.iter().enumerate() {
                 let field = format!("f{n}");
                 let value = json!(n);
                 let r = &mut clients[*who];
+                let before = s.current(PATH).unwrap().data;
+                // What an Ok write of this step makes of the shared field, when it writes it.
+                let mut writes_shared: Option<Option<Value>> = None;
                 let outcome = match op {
                     Op::Patch => api.follow_mut(r).to("self").patch(json!({&field: value})).map(|_| ()),
                     Op::Put => {
                         let mut body = own_fields(r.data());
                         body[&field] = value.clone();
+                        writes_shared = Some(body.get("shared").cloned());
                         api.follow_mut(r).to("self").put(body).map(|_| ())
                     }
-                    Op::Update => api
+                    Op::PatchShared => {
+                        writes_shared = Some(Some(value.clone()));
+                        api.follow_mut(r).to("self").patch(json!({"shared": value})).map(|_| ())
+                    }
+                    Op::DraftShared => {
+                        r.data_mut()["shared"] = value.clone();
+                        Ok(())
+                    }
+                    Op::Update => {
+                        if let Some(v) = r.draft().and_then(|d| d.get("shared").cloned()) {
+                            writes_shared = Some(Some(v));
+                        }
+                        api
                         .update(r, |d| {
                             increment(d);
                             d[&field] = value.clone();
                         })
-                        .map(|_| ()),
+                        .map(|_| ())
+                    }
                     Op::Refresh => api.refresh(r).map(|_| ()),
                     Op::SharedPatch => api.follow(r).to("self").patch(json!({&field: value})).map(|_| ()),
+                    Op::Draft => {
+                        r.data_mut()[&field] = value.clone();
+                        drafts[*who].push((field.clone(), value.clone()));
+                        Ok(())
+                    }
                 };
                 match outcome {
                     Ok(()) => {
-                        if !matches!(op, Op::Refresh) {
+                        if let Some(value) = writes_shared {
+                            shared = value;
+                        }
+                        if !matches!(op, Op::Refresh | Op::Draft | Op::DraftShared | Op::PatchShared) {
                             kept.push((field, value));
+                        }
+                        if matches!(op, Op::Update | Op::Put) {
+                            // The draft went out with them.
+                            kept.append(&mut drafts[*who]);
                         }
                         if matches!(op, Op::Update) {
                             updates += 1;
                         }
                     }
+                    Err(Error::MergeConflicts(_)) if matches!(op, Op::Update) => {
+                        prop_assert!(clients[*who].draft().is_some(), "step {n}: the draft was not put back");
+                        prop_assert_eq!(&s.current(PATH).unwrap().data, &before, "step {}: a merge conflict, but something was written", n);
+                    }
                     Err(e) => prop_assert!(e.is_conflict(), "step {n} {op:?}: {e}"),
+                }
+                if clients[*who].draft().is_none() {
+                    drafts[*who].clear();
                 }
                 for c in &clients {
                     holds(&s, c);
@@ -571,6 +624,7 @@ mod interleavings {
                 prop_assert_eq!(&now[field], value, "{} was reported Ok but is lost: {}", field, now);
             }
             prop_assert_eq!(now["count"].as_i64().unwrap(), updates);
+            prop_assert_eq!(now.get("shared"), shared.as_ref(), "the last Ok write of the shared field is lost: {}", now);
         }
     }
 }
