@@ -113,7 +113,7 @@ impl Api {
         }
         let mine = match intent {
             WriteIntent::Delete => None,
-            i => i.apply(i.base_in(resource)),
+            i => i.apply(resource.version_data()),
         };
         let Some(mine) = mine else {
             return Err(Error::NotMergeable {

@@ -74,6 +74,44 @@ struct Base {
     path: Path,
 }
 
+impl Base {
+    /// The version read of an item a draft holds at `keys` (and `index`): the one with the
+    /// same `self` link, at the same place if it is there.
+    fn version_of(&self, keys: &[&str], index: Option<usize>, item: &Value) -> Option<Base> {
+        let own = self_href(item)?;
+        let steps = self.path.child(keys);
+        let at = |index| Path {
+            steps: Some(Arc::clone(&steps)),
+            index,
+        };
+        let found = match index {
+            None => Some(None).filter(|_| self_href(at(None).get(&self.doc.value)) == Some(own)),
+            Some(i) => {
+                let versions = at(None).get(&self.doc.value).as_array()?;
+                let same = |v: &Value| self_href(v) == Some(own);
+                match versions.get(i).is_some_and(same) {
+                    true => Some(Some(i)),
+                    false => versions.iter().position(same).map(Some),
+                }
+            }
+        }?;
+        Some(Base {
+            doc: Arc::clone(&self.doc),
+            path: at(found),
+        })
+    }
+}
+
+/// The `href` of a document's (first) `self` link.
+fn self_href(doc: &Value) -> Option<&str> {
+    let link = doc.get("_links")?.get("self")?;
+    let link = match link {
+        Value::Array(links) => links.first()?,
+        one => one,
+    };
+    link.get("href")?.as_str()
+}
+
 /// A parsed document, shared by the resource read and every item taken from it.
 #[derive(Clone)]
 pub(crate) struct Doc {
@@ -211,8 +249,11 @@ impl Resource {
     /// - [`Api::update`](crate::Api::update) sends the draft with its change (after a
     ///   conflict, merged three ways into the version read again) and puts the resource back
     ///   if it fails; [`Api::merge`](crate::Api::merge) merges from the version read;
-    /// - items taken from a draft (`embedded_many`, `collection`) are drafts of the version
-    ///   read too;
+    /// - items taken from a draft (`embedded_many`, `collection`) are drafts of the item with
+    ///   the same `self` link in the version read (an item it does not have has no
+    ///   validators);
+    /// - the resource's own URL, where writes carry its validators, is the version read's: a
+    ///   draft that edits `_links.self` does not move it;
     /// - [`Api::refresh`](crate::Api::refresh) keeps the draft on `304` and drops it when a
     ///   newer version arrives.
     ///
@@ -645,46 +686,39 @@ impl Resource {
     /// The items at `keys` under this resource, `len` of them, sharing the document.
     fn items(&self, keys: &[&str], len: usize) -> Vec<Resource> {
         let steps = self.path.child(keys);
-        let base_steps = self.base.as_ref().map(|base| base.path.child(keys));
         (0..len)
-            .map(|i| self.item(Arc::clone(&steps), base_steps.clone(), Some(i)))
+            .map(|i| self.item(keys, Arc::clone(&steps), Some(i)))
             .collect()
     }
 
     /// The one item at `keys` under this resource, sharing the document.
     fn one(&self, keys: &[&str]) -> Resource {
-        let base_steps = self.base.as_ref().map(|base| base.path.child(keys));
-        self.item(self.path.child(keys), base_steps, None)
+        self.item(keys, self.path.child(keys), None)
     }
 
-    /// An item; taken from a draft (see [`data_mut`](Resource::data_mut)), it is a draft too:
-    /// its version is the one at the same place in the version read, and its ETag that
-    /// version's.
-    fn item(
-        &self,
-        steps: Arc<[Step]>,
-        base_steps: Option<Arc<[Step]>>,
-        index: Option<usize>,
-    ) -> Resource {
-        let base = self.base.as_ref().zip(base_steps).map(|(base, steps)| {
-            Box::new(Base {
-                doc: Arc::clone(&base.doc),
-                path: Path {
-                    steps: Some(steps),
-                    index,
-                },
-            })
-        });
-        let etag = match &base {
-            Some(base) => ETag::Field.pinned(base.path.get(&base.doc.value), &self.doc.etag_field),
-            None => ETag::Field,
+    /// An item; taken from a draft (see [`data_mut`](Resource::data_mut)), it is a draft too,
+    /// of the item with the same `self` link in the version read, whose ETag it takes. An item
+    /// the version read does not have (the draft added it, or it has no `self` link to be
+    /// known by) has no validators.
+    fn item(&self, keys: &[&str], steps: Arc<[Step]>, index: Option<usize>) -> Resource {
+        let path = Path {
+            steps: Some(steps),
+            index,
+        };
+        let (etag, base) = match &self.base {
+            None => (ETag::Field, None),
+            Some(parent) => match parent.version_of(keys, index, path.get(&self.doc.value)) {
+                Some(base) => {
+                    let field = &self.doc.etag_field;
+                    let etag = ETag::Field.pinned(base.path.get(&base.doc.value), field);
+                    (etag, Some(Box::new(base)))
+                }
+                None => (ETag::None, None),
+            },
         };
         Resource {
             doc: Arc::clone(&self.doc),
-            path: Path {
-                steps: Some(steps),
-                index,
-            },
+            path,
             validators: Validators {
                 etag,
                 last_modified: None,
@@ -745,11 +779,21 @@ impl Resource {
 
     /// The links of `_links`, and of the response's `Link` headers for the top level.
     pub(crate) fn hal_links(&self) -> hal::Links<'_> {
-        let header = match self.path.is_root() {
+        hal::Links::new(self.data(), self.header_links())
+    }
+
+    /// The `Link` header's links, for the resource a response is (not for its items).
+    fn header_links(&self) -> Option<&Map<String, Value>> {
+        match self.path.is_root() {
             true => self.doc.header_links.as_ref(),
             false => None,
-        };
-        hal::Links::new(self.data(), header)
+        }
+    }
+
+    /// The links of the version the validators name: a draft that edits `_links` (its
+    /// `self`, say) does not move the resource's own URL.
+    pub(crate) fn version_links(&self) -> hal::Links<'_> {
+        hal::Links::new(self.version_data(), self.header_links())
     }
 
     pub(crate) fn validators(&self) -> &Validators {

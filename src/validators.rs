@@ -21,6 +21,9 @@ pub(crate) enum ETag {
         raw: HeaderValue,
         shown: Option<Box<str>>,
     },
+    /// An etag field's text that no header can carry (a control character): a write that
+    /// needs it is refused, never sent without it.
+    Unsendable(Box<str>),
 }
 
 /// A resource's validators. They always describe the same version as its data.
@@ -54,6 +57,7 @@ impl ETag {
                 Some(s) => Some(s),
                 None => raw.to_str().ok(),
             },
+            ETag::Unsendable(text) => Some(text),
         }
     }
 
@@ -63,15 +67,17 @@ impl ETag {
             ETag::None => None,
             ETag::Field => field_etag(data, field).and_then(|t| HeaderValue::from_str(t).ok()),
             ETag::Header { raw, .. } => Some(raw.clone()),
+            ETag::Unsendable(_) => None,
         }
     }
 
     /// The same ETag, no longer read from the data (before the data is edited in hand).
     pub(crate) fn pinned(&self, data: &Value, field: &str) -> ETag {
         match self {
-            ETag::Field => match self.value(data, field) {
-                Some(raw) => ETag::header(raw),
-                None => ETag::None,
+            ETag::Field => match (self.value(data, field), field_etag(data, field)) {
+                (Some(raw), _) => ETag::header(raw),
+                (None, Some(text)) => ETag::Unsendable(text.into()),
+                (None, None) => ETag::None,
             },
             other => other.clone(),
         }

@@ -109,7 +109,7 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
     }
-    r.hal_links()
+    r.version_links()
         .links_of("self")
         .unwrap_or_default()
         .iter()
@@ -120,7 +120,7 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
 
 /// `r`'s `self` link, resolved as a request to it would be.
 fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
-    let target = r.hal_links().target("self", None).ok()?;
+    let target = r.version_links().target("self", None).ok()?;
     if target.templated {
         return None;
     }
@@ -137,7 +137,7 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
     }
     // Say why: no self link, several, or one that cannot be used.
     let target = r
-        .hal_links()
+        .version_links()
         .target("self", None)
         .map_err(|e| match e {
             Error::AmbiguousLink { choices, .. } => Error::MalformedHal(format!(
@@ -330,16 +330,6 @@ impl WriteIntent {
         }
     }
 
-    /// What this write applies to on the server, as `r` knows it: a merge patch changes the
-    /// version `r`'s validators name (not a draft made with `data_mut`); a PUT replaces it and
-    /// keeps only the HAL parts of `r`'s data.
-    pub(crate) fn base_in<'r>(&self, r: &'r Resource) -> &'r Value {
-        match self {
-            WriteIntent::MergePatch(_) => r.version_data(),
-            _ => r.data(),
-        }
-    }
-
     /// The data this write makes of `base`.
     pub(crate) fn apply(&self, base: &Value) -> Option<Value> {
         match self {
@@ -407,7 +397,8 @@ fn bring_forward(
         return;
     }
     // b. The write's effect is known: apply it here and take the answer's validators.
-    if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(i.base_in(r)))) {
+    // Applied to the version the validators name, never to a draft made with `data_mut`.
+    if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(r.version_data()))) {
         let data = with_answer_fields(data, response.data());
         let validators = answer_validators(response);
         r.advance(data, validators, Arc::clone(response.meta_arc()));
