@@ -177,10 +177,12 @@ impl fmt::Display for Shown<'_> {
 ///   Where both sides hold an object, the objects merge field by field instead (even when base
 ///   held something else there). When one side turns an object into a scalar or an array (or
 ///   the other way) and the other side changed it too, the conflict is at that field.
-/// - Server-owned fields, any top-level key starting with `_` (`_links`, `_embedded`, `_etag`,
-///   `_updated`, `_id`, ...), always take theirs (absent if the server has none), never a
-///   conflict. The rule applies when both mine and theirs are objects; a `_` key deeper in the
-///   document is ordinary data.
+/// - Server-owned fields take theirs (absent if the server has none), never a conflict, and
+///   are not listed: HAL's parts (`_links`, `_embedded`, `_templates`), and every other
+///   top-level key starting with `_` that the server changed (`_etag`, `_updated`, ...). A
+///   top-level `_` field the server did not change merges like any other, so mine's edit of
+///   it is kept. The rule applies when both mine and theirs are objects; a `_` key deeper in
+///   the document is ordinary data.
 ///
 /// # Example
 ///
@@ -195,7 +197,7 @@ impl fmt::Display for Shown<'_> {
 /// let mut merge = Merge::new(&base, &mine, &theirs);
 /// assert_eq!(merge.unresolved(), ["/name"]);
 /// assert_eq!(merge.merged_from_mine(), ["/phone"]);
-/// assert_eq!(merge.merged_from_theirs(), ["/city"]);   // `_` fields: always theirs, unlisted
+/// assert_eq!(merge.merged_from_theirs(), ["/city"]);   // `_etag`, the server's: unlisted
 ///
 /// merge.resolve("/name", Choice::Mine)?;
 /// assert_eq!(
@@ -304,8 +306,8 @@ impl Merge {
         &self.from_mine
     }
 
-    /// The pointers of the server's changes that merged cleanly, server-owned `_` fields
-    /// included when the server changed them.
+    /// The pointers of the server's changes that merged cleanly (server-owned fields, taken
+    /// from theirs anyway, are not listed).
     ///
     /// # Example
     ///
@@ -560,9 +562,13 @@ impl Walk {
                 mine.get(key),
                 theirs.get(key),
             );
-            // The server's own fields always come from theirs and are not reported: they are
-            // not a change anyone made to the document.
-            let merged = if top && key.starts_with('_') {
+            // The server's own fields come from theirs and are not reported: HAL's parts, and
+            // every top-level `_` field the server changed (`_etag`, `_updated`). A `_` field
+            // only mine changed is merged like any other, so an edit of it is never dropped.
+            let servers = top
+                && key.starts_with('_')
+                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates") || t != b);
+            let merged = if servers {
                 t.cloned()
             } else {
                 self.value(child, b, m, t)
@@ -907,7 +913,7 @@ mod tests {
     }
 
     #[test]
-    fn top_level_underscore_fields_are_the_servers() {
+    fn top_level_underscore_fields_the_server_changed_are_the_servers() {
         let base = json!({
             "_links": {"self": {"href": "/c/1"}}, "_etag": "v1", "_embedded": {"x": []},
             "_updated": "mon", "name": "Kim", "meta": {"_note": "a"}
@@ -927,12 +933,14 @@ mod tests {
             m.merged_from_theirs().is_empty(),
             "the server's fields are taken, not listed"
         );
-        assert!(m.merged_from_mine().is_empty());
+        // `_new`, which only mine has, is mine: a `_` field the server did not change is
+        // merged like any other. `_links` is HAL's and stays the server's.
+        assert_eq!(m.merged_from_mine(), ["/_new"]);
         m.resolve_all(Choice::Mine);
         assert_eq!(
             m.result().unwrap(),
             json!({
-                "_links": {"self": {"href": "/c/1"}}, "_etag": "v2",
+                "_links": {"self": {"href": "/c/1"}}, "_etag": "v2", "_new": 1,
                 "_updated": "tue", "name": "Kim", "meta": {"_note": "b"}
             })
         );
@@ -1295,6 +1303,10 @@ mod proptests {
         a.len() <= b.len() && b[..a.len()] == *a
     }
 
+    fn is_hal(key: &str) -> bool {
+        matches!(key, "_links" | "_embedded" | "_templates")
+    }
+
     fn comparable(a: &[String], b: &[String]) -> bool {
         is_prefix(a, b) || is_prefix(b, a)
     }
@@ -1304,7 +1316,11 @@ mod proptests {
     fn only_changed_by(own: &[Edit], other: &[Edit]) -> Vec<Vec<String>> {
         own.iter()
             .map(|(p, _)| p.clone())
-            .filter(|p| !p[0].starts_with('_'))
+            .filter(|p| !is_hal(&p[0]))
+            // A top-level `_` field the other side edited anywhere is taken whole from theirs.
+            .filter(|p| {
+                !(p[0].starts_with('_') && other.iter().any(|(q, _)| q.first() == p.first()))
+            })
             .filter(|p| own.iter().all(|(q, _)| q == p || !comparable(p, q)))
             .filter(|p| other.iter().all(|(q, _)| !comparable(p, q)))
             .collect()
@@ -1388,7 +1404,10 @@ mod proptests {
                 prop_assert_eq!(result.pointer(p), theirs.pointer(p), "listed from theirs: {}", p);
             }
             for (k, v) in result.as_object().into_iter().flatten().filter(|(k, _)| k.starts_with('_')) {
-                prop_assert_eq!(Some(v), theirs.get(k), "server-owned {}", k);
+                match is_hal(k) || theirs.get(k) != base.get(k) {
+                    true => prop_assert_eq!(Some(v), theirs.get(k), "server-owned {}", k),
+                    false => prop_assert_eq!(Some(v), mine.get(k), "only mine changed {}", k),
+                }
             }
         }
 
@@ -1427,11 +1446,11 @@ mod proptests {
 
             let merge = Merge::new(&base, &changed, &base);
             prop_assert!(merge.conflicts().is_empty());
-            // Mine, except that the server-owned fields stay as the server has them.
+            // Mine, except that HAL's parts stay as the server has them.
             let mut expected = changed.clone();
             if let (Some(e), Some(b)) = (expected.as_object_mut(), base.as_object()) {
-                e.retain(|k, _| !k.starts_with('_'));
-                e.extend(b.iter().filter(|(k, _)| k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())));
+                e.retain(|k, _| !is_hal(k));
+                e.extend(b.iter().filter(|(k, _)| is_hal(k)).map(|(k, v)| (k.clone(), v.clone())));
             }
             prop_assert_eq!(merge.result().unwrap(), expected);
             prop_assert!(merge.merged_from_theirs().is_empty());

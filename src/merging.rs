@@ -61,7 +61,8 @@ impl Api {
     /// A field only one side changed takes that side's value; a field both changed to
     /// different values is a conflict, reported with its JSON pointer and the three values.
     /// Objects merge field by field at any depth; arrays and scalars compare as whole values;
-    /// the server's top-level `_` fields (`_links`, `_etag`, ...) always come from theirs.
+    /// HAL's parts and the top-level `_` fields the server changed (`_etag`, `_updated`)
+    /// come from theirs (see [`Merge`](crate::Merge)).
     /// The resource is not changed until [`Merging::send`] succeeds.
     ///
     /// # Errors

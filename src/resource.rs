@@ -706,6 +706,7 @@ impl Resource {
             index,
         };
         let (etag, base) = match &self.base {
+            None if self.validators.excerpt => (ETag::None, None),
             None => (ETag::Field, None),
             Some(parent) => match parent.version_of(keys, index, path.get(&self.doc.value)) {
                 Some(base) => {
@@ -723,6 +724,7 @@ impl Resource {
                 etag,
                 last_modified: None,
                 deleted: false,
+                excerpt: self.validators.excerpt,
             },
             meta: Arc::clone(&self.meta),
             base,
@@ -847,6 +849,12 @@ impl Resource {
     pub(crate) fn clear_validators(&mut self) {
         self.validators = Validators::default();
         self.base = None;
+    }
+
+    /// A write's answer that is not a representation: no validators, for it or its items.
+    pub(crate) fn mark_excerpt(&mut self) {
+        self.clear_validators();
+        self.validators.excerpt = true;
     }
 
     /// After a successful DELETE of the resource: no version of it exists any more.

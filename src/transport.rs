@@ -440,9 +440,17 @@ fn response_resource(
 ) -> Resource {
     let config = &api.config;
     let (data, kept_body) = parse_body(bytes);
-    let validators = Validators::of_response(&parts.headers, &data, &config.etag_field);
     let status = parts.status;
     let code = status.as_u16();
+    // A read's validators name the data only when the data is the representation: a HEAD, a
+    // `304` to a caller's own conditional GET, or a body that is not JSON hold none of it.
+    // (A write's are kept for bringing the resource forward; `write` unpairs them after.)
+    let reads = matches!(request.method.as_str(), "GET" | "HEAD");
+    let representation = status.is_success() && kept_body == ResponseBody::Json;
+    let validators = match !reads || representation {
+        true => Validators::of_response(&parts.headers, &data, &config.etag_field),
+        false => Validators::default(),
+    };
     // A GET's answer is the representation of the URL read; a write's answer is one only
     // when it says where it came from (Content-Location).
     let content_location = parts

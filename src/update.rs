@@ -35,7 +35,8 @@ use crate::write::{self, Holder};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refresh {
-    /// `304 Not Modified`: the data and validators were already current.
+    /// `304 Not Modified` (or a `200` naming the version already held, while the resource
+    /// holds a draft, which stays): the data and validators were already current.
     NotModified,
     /// `200`: the data and validators were replaced, together, by the server's.
     Replaced,
@@ -179,6 +180,16 @@ impl Api {
         let response = transport::exchange_raising(self, prepared)?;
         match response.status() {
             304 => {
+                resource.set_meta(std::sync::Arc::clone(response.meta_arc()));
+                Ok(Refresh::NotModified)
+            }
+            // A server that ignores If-None-Match answers 200 with the version already held:
+            // that is no newer version, and a draft made with `data_mut` stays.
+            200..=299
+                if resource.draft().is_some()
+                    && response.sent_etag().is_some()
+                    && response.sent_etag() == resource.sent_etag() =>
+            {
                 resource.set_meta(std::sync::Arc::clone(response.meta_arc()));
                 Ok(Refresh::NotModified)
             }

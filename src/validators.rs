@@ -34,6 +34,10 @@ pub(crate) struct Validators {
     /// The resource was deleted through this copy: no version of it exists that a write
     /// could name, so a write recreating it asks for none (`If-None-Match: *`).
     pub deleted: bool,
+    /// The data is an excerpt, a write's answer that is not a representation (Eve's
+    /// `{"_id", "_etag", "_status"}`): neither it nor its items name a version, whatever
+    /// etag fields they hold.
+    pub excerpt: bool,
 }
 
 impl ETag {
@@ -100,6 +104,7 @@ impl Validators {
             etag,
             last_modified,
             deleted: false,
+            excerpt: false,
         }
     }
 
@@ -109,6 +114,7 @@ impl Validators {
             etag: ETag::of_field(data, field),
             last_modified: None,
             deleted: false,
+            excerpt: false,
         }
     }
 }

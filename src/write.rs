@@ -74,7 +74,7 @@ fn unpair(response: &mut Resource) {
         || response.read_url().is_some()
         || representation_applied(response);
     if !representation {
-        response.clear_validators();
+        response.mark_excerpt();
     }
 }
 
@@ -216,7 +216,7 @@ pub(crate) fn write_judged(
             if let Holder::Exclusive(r) = &mut holder
                 && own
             {
-                bring_forward(api, r, &method, intent.as_ref(), &response);
+                bring_forward(api, r, &method, &target, intent.as_ref(), &response);
             }
             let mut response = response;
             unpair(&mut response);
@@ -365,16 +365,23 @@ fn bring_forward(
     api: &Api,
     r: &mut Resource,
     method: &Method,
+    target: &str,
     intent: Option<&WriteIntent>,
     response: &Resource,
 ) {
+    let answered_by_get = response.meta().request.method == "GET";
+    let landed = &response.meta().request.url;
+    if !answered_by_get && !url::same_resource(landed, target) && !is_own_url(api, r, landed) {
+        // A 307/308 repeated the write at another URL: what it changed there, and the
+        // validators it got, are another resource's.
+        return;
+    }
     if *method == Method::DELETE {
         // The resource is gone: no version of it is current any more.
         r.mark_deleted();
         r.set_meta(Arc::clone(response.meta_arc()));
         return;
     }
-    let answered_by_get = response.meta().request.method == "GET";
     let has_validators = response.has_validators();
     // Only move to a version the answer names, unless the resource never had validators. A
     // resource deleted through this copy counts as having them: recreated under a version
@@ -447,6 +454,7 @@ fn answer_validators(response: &Resource) -> Validators {
         etag: v.etag.pinned(response.data(), response.etag_field()),
         last_modified: v.last_modified.clone(),
         deleted: false,
+        excerpt: false,
     }
 }
 
