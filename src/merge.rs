@@ -179,10 +179,10 @@ impl fmt::Display for Shown<'_> {
 ///   the other way) and the other side changed it too, the conflict is at that field.
 /// - Server-owned fields take theirs (absent if the server has none), never a conflict, and
 ///   are not listed: HAL's parts (`_links`, `_embedded`, `_templates`), and every other
-///   top-level key starting with `_` that the server changed (`_etag`, `_updated`, ...). A
-///   top-level `_` field the server did not change merges like any other, so mine's edit of
-///   it is kept. The rule applies when both mine and theirs are objects; a `_` key deeper in
-///   the document is ordinary data.
+///   top-level key starting with `_` that mine did not change (`_etag`, `_updated`, ...). A
+///   top-level `_` field mine changed merges like any other: kept, or a conflict when theirs
+///   changed it too. The rule applies when both mine and theirs are objects; a `_` key deeper
+///   in the document is ordinary data.
 ///
 /// # Example
 ///
@@ -563,11 +563,11 @@ impl Walk {
                 theirs.get(key),
             );
             // The server's own fields come from theirs and are not reported: HAL's parts, and
-            // every top-level `_` field the server changed (`_etag`, `_updated`). A `_` field
-            // only mine changed is merged like any other, so an edit of it is never dropped.
+            // every top-level `_` field mine did not change (`_etag`, `_updated`). A `_` field
+            // mine changed merges like any other: kept, or a conflict when theirs changed it too.
             let servers = top
                 && key.starts_with('_')
-                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates") || t != b);
+                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates") || m == b);
             let merged = if servers {
                 t.cloned()
             } else {
@@ -913,35 +913,36 @@ mod tests {
     }
 
     #[test]
-    fn top_level_underscore_fields_the_server_changed_are_the_servers() {
+    fn top_level_underscore_fields_mine_did_not_change_are_the_servers() {
         let base = json!({
             "_links": {"self": {"href": "/c/1"}}, "_etag": "v1", "_embedded": {"x": []},
-            "_updated": "mon", "name": "Kim", "meta": {"_note": "a"}
+            "_updated": "mon", "_rank": 1, "_flag": 0, "name": "Kim", "meta": {"_note": "a"}
         });
         let mine = json!({
-            "_links": {"self": {"href": "/elsewhere"}}, "_etag": "mine", "_embedded": {"x": []},
-            "_updated": "mon", "_new": 1, "name": "Kim", "meta": {"_note": "b"}
+            "_links": {"self": {"href": "/elsewhere"}}, "_etag": "v1", "_embedded": {"x": []},
+            "_updated": "mon", "_rank": 5, "_flag": 1, "_new": 1, "name": "Kim",
+            "meta": {"_note": "b"}
         });
         let theirs = json!({
-            "_links": {"self": {"href": "/c/1"}}, "_etag": "v2",
-            "_updated": "tue", "name": "Kim", "meta": {"_note": "c"}
+            "_links": {"self": {"href": "/c/1"}}, "_etag": "v2", "_updated": "tue",
+            "_rank": 3, "_flag": 0, "name": "Kim", "meta": {"_note": "c"}
         });
         let mut m = merge(base, mine, theirs);
-        // Only the nested `_note` is ordinary data: a conflict.
-        assert_eq!(m.unresolved(), ["/meta/_note"]);
+        // `_rank`, changed by both, is a conflict like any field; so is the nested `_note`.
+        assert_eq!(m.unresolved(), ["/_rank", "/meta/_note"]);
         assert!(
             m.merged_from_theirs().is_empty(),
             "the server's fields are taken, not listed"
         );
-        // `_new`, which only mine has, is mine: a `_` field the server did not change is
-        // merged like any other. `_links` is HAL's and stays the server's.
-        assert_eq!(m.merged_from_mine(), ["/_new"]);
+        // `_flag` and `_new`, which only mine changed, are mine. `_links` is HAL's and
+        // `_etag`/`_updated`, which mine did not change, the server's.
+        assert_eq!(m.merged_from_mine(), ["/_flag", "/_new"]);
         m.resolve_all(Choice::Mine);
         assert_eq!(
             m.result().unwrap(),
             json!({
-                "_links": {"self": {"href": "/c/1"}}, "_etag": "v2", "_new": 1,
-                "_updated": "tue", "name": "Kim", "meta": {"_note": "b"}
+                "_links": {"self": {"href": "/c/1"}}, "_etag": "v2", "_updated": "tue",
+                "_rank": 5, "_flag": 1, "_new": 1, "name": "Kim", "meta": {"_note": "b"}
             })
         );
     }
@@ -1317,10 +1318,6 @@ mod proptests {
         own.iter()
             .map(|(p, _)| p.clone())
             .filter(|p| !is_hal(&p[0]))
-            // A top-level `_` field the other side edited anywhere is taken whole from theirs.
-            .filter(|p| {
-                !(p[0].starts_with('_') && other.iter().any(|(q, _)| q.first() == p.first()))
-            })
             .filter(|p| own.iter().all(|(q, _)| q == p || !comparable(p, q)))
             .filter(|p| other.iter().all(|(q, _)| !comparable(p, q)))
             .collect()
@@ -1336,7 +1333,8 @@ mod proptests {
         }
         let differ: Vec<&Vec<String>> = all
             .iter()
-            .filter(|p| !p[0].starts_with('_'))
+            .filter(|p| !is_hal(&p[0]))
+            .filter(|p| !(p[0].starts_with('_') && mine.get(&p[0]) == base.get(&p[0])))
             .filter(|p| {
                 let (b, m, t) = (get(base, p), get(mine, p), get(theirs, p));
                 let both_objects =
@@ -1404,9 +1402,8 @@ mod proptests {
                 prop_assert_eq!(result.pointer(p), theirs.pointer(p), "listed from theirs: {}", p);
             }
             for (k, v) in result.as_object().into_iter().flatten().filter(|(k, _)| k.starts_with('_')) {
-                match is_hal(k) || theirs.get(k) != base.get(k) {
-                    true => prop_assert_eq!(Some(v), theirs.get(k), "server-owned {}", k),
-                    false => prop_assert_eq!(Some(v), mine.get(k), "only mine changed {}", k),
+                if is_hal(k) || mine.get(k) == base.get(k) {
+                    prop_assert_eq!(Some(v), theirs.get(k), "server-owned {}", k);
                 }
             }
         }

@@ -116,11 +116,20 @@ impl Api {
             WriteIntent::Delete => None,
             i => i.apply(resource.version_data()),
         };
-        let Some(mine) = mine else {
+        let Some(mut mine) = mine else {
             return Err(Error::NotMergeable {
                 reason: "a delete has nothing to merge".to_owned(),
             });
         };
+        if let (WriteIntent::Replace(_), Value::Object(fields), Value::Object(read)) =
+            (intent, &mut mine, resource.version_data())
+        {
+            // A `_` field a PUT body leaves out (`_etag`, `_updated`) was not sent, not
+            // removed: it stays as the version read has it, for the server to keep.
+            for (k, v) in read.iter().filter(|(k, _)| k.starts_with('_')) {
+                fields.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
         let theirs = read(self, url)?;
         let put_fields = match intent {
             WriteIntent::Replace(Value::Object(body)) => Some(body.keys().cloned().collect()),
@@ -195,7 +204,11 @@ impl<'a> Merging<'a> {
         let merged = self.merge.result()?;
         let url = write::own_url(self.api, &self.theirs)?;
         let body = match self.method {
-            Method::PUT => put_body(&merged, self.put_fields.as_deref()),
+            Method::PUT => put_body(
+                &merged,
+                self.resource.version_data(),
+                self.put_fields.as_deref(),
+            ),
             _ => match merge::merge_patch_between(self.theirs.data(), &merged) {
                 Some(patch) => patch,
                 None => {
@@ -230,14 +243,22 @@ impl<'a> Merging<'a> {
     }
 }
 
-/// A merged PUT body: the merged document without the server's `_` fields, except those the
-/// failed PUT sent itself.
-fn put_body(merged: &Value, sent: Option<&[String]>) -> Value {
+/// A merged PUT body: the merged document without the server's `_` fields — HAL's parts,
+/// and the `_` fields the version read had (`_etag`, `_updated`) — except those the failed
+/// PUT sent itself. A `_` field someone else added since is sent like any other field they
+/// added: a PUT without it would delete it.
+fn put_body(merged: &Value, base: &Value, sent: Option<&[String]>) -> Value {
+    let keep = |k: &String| {
+        let hal = matches!(k.as_str(), "_links" | "_embedded" | "_templates");
+        !k.starts_with('_')
+            || sent.is_some_and(|s| s.contains(k))
+            || (!hal && base.get(k.as_str()).is_none())
+    };
     match merged {
         Value::Object(fields) => Value::Object(
             fields
                 .iter()
-                .filter(|(k, _)| !k.starts_with('_') || sent.is_some_and(|s| s.contains(k)))
+                .filter(|(k, _)| keep(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),
@@ -283,10 +304,12 @@ mod tests {
 
     #[test]
     fn a_merged_put_sends_no_server_fields_it_did_not_send() {
-        let merged = json!({"_links": {}, "_etag": "x", "_own": 1, "a": 2});
+        let merged = json!({"_links": {}, "_etag": "x", "_own": 1, "_new": 3, "a": 2});
+        let base = json!({"_links": {}, "_etag": "w", "_own": 0, "a": 1});
         assert_eq!(
-            put_body(&merged, Some(&["_own".to_owned(), "a".to_owned()])),
-            json!({"_own": 1, "a": 2})
+            put_body(&merged, &base, Some(&["_own".to_owned(), "a".to_owned()])),
+            json!({"_own": 1, "_new": 3, "a": 2}),
+            "`_new`, added by someone else since, is kept"
         );
     }
 }

@@ -706,7 +706,7 @@ impl Resource {
             index,
         };
         let (etag, base) = match &self.base {
-            None if self.validators.excerpt => (ETag::None, None),
+            _ if self.validators.excerpt => (ETag::None, None),
             None => (ETag::Field, None),
             Some(parent) => match parent.version_of(keys, index, path.get(&self.doc.value)) {
                 Some(base) => {

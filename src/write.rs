@@ -53,11 +53,10 @@ pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<
     if is_write(&prepared.method) {
         write(api, prepared, holder)
     } else {
-        let changes = prepared.method != Method::GET
-            && prepared.method != Method::HEAD
-            && prepared.method != Method::OPTIONS;
+        let reads = prepared.method == Method::GET || prepared.method == Method::HEAD;
         let mut response = transport::exchange(api, prepared)?;
-        if changes {
+        if !reads {
+            // POST, OPTIONS and the rest: validators only beside a representation.
             unpair(&mut response);
         }
         transport::check_status(api, response)

@@ -748,3 +748,228 @@ fn a_head_answer_is_not_paired_with_the_etag() {
         now["count"]
     );
 }
+
+// ------------------------------------------------ excerpts, OPTIONS and `_` fields
+
+/// An Eve-like server: a bulk POST answers an excerpt of each created person.
+fn eve_people() -> (Server, Arc<Mutex<(u32, Value)>>) {
+    let state = Arc::new(Mutex::new((0u32, json!({}))));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut st = st.lock().unwrap();
+        let tag = |v: u32| format!("t{v}");
+        match (req.method.as_str(), req.path()) {
+            ("POST", "/people") => {
+                let docs: Value = serde_json::from_slice(&req.body).unwrap();
+                st.0 = 1;
+                st.1 = docs[0].clone();
+                Reply::new(201).json(&json!({"_status": "OK", "_items": [{
+                    "_id": "1", "_updated": "x", "_created": "x", "_etag": tag(st.0),
+                    "_links": {"self": {"title": "person", "href": "people/1"}},
+                    "_status": "OK"
+                }]}))
+            }
+            ("GET", "/people/1") => {
+                let mut doc = st.1.clone();
+                doc["_etag"] = tag(st.0).into();
+                doc["_links"] = json!({"self": {"href": "people/1"}});
+                Reply::new(200).json(&doc)
+            }
+            ("PATCH", "/people/1") => {
+                if req.header("if-match").map(|m| m.trim_matches('"')) != Some(tag(st.0).as_str()) {
+                    return Reply::new(412).json(&json!({}));
+                }
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    st.1[k] = v.clone();
+                }
+                st.0 += 1;
+                Reply::new(200).json(&json!({
+                    "_id": "1", "_etag": tag(st.0), "_status": "OK",
+                    "_links": {"self": {"href": "people/1"}}
+                }))
+            }
+            _ => Reply::new(404).json(&json!({})),
+        }
+    });
+    (s, state)
+}
+
+/// The excerpt answering a bulk POST has no etag, nor have its items, also after `data_mut`
+/// on the answer (a note made locally): a draft of an excerpt is still an excerpt.
+#[test]
+fn items_of_an_excerpt_held_as_a_draft_carry_no_etag() {
+    let (s, state) = eve_people();
+    let api = api_at(&s.base_url());
+    let mut answer = api
+        .using_endpoint("/people")
+        .post(json!([{"name": "Kim", "visits": 10}]))
+        .unwrap();
+    assert_eq!(answer.etag(), None);
+    answer.data_mut()["note"] = json!("posted");
+    let mut created = answer.collection("_items").unwrap().remove(0);
+    let paired = created.etag().map(str::to_owned);
+    let done = api.update(&mut created, |d| {
+        d["visits"] = (d["visits"].as_i64().unwrap_or(0) + 1).into();
+    });
+    let stored = state.lock().unwrap().1.clone();
+    assert!(
+        paired.is_none() && done.is_ok() && stored["visits"] == 11,
+        "the excerpt's item held etag {paired:?}; update returned {:?} and the server now holds {stored} (visits was 10)",
+        done.map(|u| u.conflicts)
+    );
+}
+
+/// A server with a writable top-level `_priority` (as in sequences.rs), one ETag per version.
+fn priority_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
+    Server::start(move |req| {
+        let mut st = state.lock().unwrap();
+        let tag = format!("\"{}\"", st.0);
+        match req.method.as_str() {
+            "GET" => {
+                let mut d = st.1.clone();
+                d["_links"] = json!({"self": {"href": PATH}});
+                Reply::new(200).header("etag", &tag).json(&d)
+            }
+            "PATCH" if req.header("if-match") == Some(tag.as_str()) => {
+                let p: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in p.as_object().unwrap() {
+                    st.1[k] = v.clone();
+                }
+                st.0 += 1;
+                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
+            }
+            "PATCH" => Reply::new(412).json(&json!({})),
+            _ => Reply::new(405),
+        }
+    })
+}
+
+/// After a conflict the draft is merged three ways, and a field someone else changed too is an
+/// error: also a writable top-level `_` field.
+#[test]
+fn a_draft_and_another_client_both_changing_an_underscore_field_is_an_error() {
+    let state = Arc::new(Mutex::new((1u32, json!({"_priority": 1, "note": "a"}))));
+    let s = priority_server(Arc::clone(&state));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    r.data_mut()["_priority"] = json!(5);
+    // Another client sets `_priority` to 3.
+    {
+        let mut st = state.lock().unwrap();
+        st.0 += 1;
+        st.1["_priority"] = json!(3);
+    }
+    let done = api.update(&mut r, |d| d["seen"] = json!(true));
+    let stored = state.lock().unwrap().1.clone();
+    assert!(
+        matches!(done, Err(Error::MergeConflicts(_)))
+            && stored["_priority"] == 3
+            && r.draft().is_some(),
+        "update returned {:?}; the server holds {stored}: the draft's _priority 5 vanished without an error",
+        done.map(|u| u.conflicts)
+    );
+}
+
+/// A store whose documents may hold a writable top-level `_priority`: GET, and PUT (replace)
+/// and PATCH (merge) with `If-Match`.
+fn put_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
+    Server::start(move |req| {
+        let mut st = state.lock().unwrap();
+        let tag = format!("\"{}\"", st.0);
+        let body = || serde_json::from_slice::<Value>(&req.body).unwrap();
+        match req.method.as_str() {
+            "GET" => {
+                let mut d = st.1.clone();
+                d["_links"] = json!({"self": {"href": PATH}});
+                Reply::new(200).header("etag", &tag).json(&d)
+            }
+            "PUT" | "PATCH" if req.header("if-match") != Some(tag.as_str()) => {
+                Reply::new(412).json(&json!({}))
+            }
+            "PUT" => {
+                st.1 = body();
+                st.0 += 1;
+                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
+            }
+            "PATCH" => {
+                for (k, v) in body().as_object().unwrap() {
+                    st.1[k] = v.clone();
+                }
+                st.0 += 1;
+                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
+            }
+            _ => Reply::new(405),
+        }
+    })
+}
+
+/// The merge of a failed PUT keeps a top-level `_` field another client added since, and the
+/// merged PUT sends it: a PUT without it would erase it.
+#[test]
+fn a_merged_put_does_not_erase_an_underscore_field_another_client_set() {
+    let state = Arc::new(Mutex::new((1u32, json!({"note": "a"}))));
+    let s = put_server(Arc::clone(&state));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    // Another client sets `_priority`.
+    {
+        let mut st = state.lock().unwrap();
+        st.0 += 1;
+        st.1["_priority"] = json!(3);
+    }
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .put(json!({"note": "b"}))
+        .unwrap_err();
+    let Error::PreconditionFailed(conflict) = err else {
+        panic!("{err:?}")
+    };
+    let merging = api.merge(&mut r, &conflict).unwrap();
+    let conflicts = merging.conflicts().len();
+    let merged = merging.result().ok();
+    let sent = merging.send().map(|_| ());
+    let stored = state.lock().unwrap().1.clone();
+    assert!(
+        stored["_priority"] == 3 && stored["note"] == "b" && sent.is_ok() && conflicts == 0,
+        "merge reported {conflicts} conflicts and the merged document {merged:?}; send returned {sent:?} and the server holds {stored}: the other client's _priority 3 is gone"
+    );
+}
+
+/// An OPTIONS answer is no representation: it carries no validators although it has an `ETag`
+/// header, and `update` reads the resource before it writes.
+#[test]
+fn an_options_answer_is_not_paired_with_the_etag() {
+    use halchemy_testserver::store::{HalServer, Options};
+    let s = HalServer::start(Options::default());
+    s.put(PATH, json!({"count": 10}));
+    let api = api_at(&s.base_url());
+    let options_server = {
+        let etag = String::from_utf8(s.current(PATH).unwrap().etag.unwrap()).unwrap();
+        let target = s.url(PATH);
+        Server::start(move |req| match req.method.as_str() {
+            "OPTIONS" => Reply::new(200)
+                .header("allow", "GET, PATCH, OPTIONS")
+                .header("etag", &etag)
+                .header("link", &format!("<{target}>; rel=\"self\"")),
+            _ => Reply::new(405),
+        })
+    };
+    let mut r = api
+        .using_endpoint(options_server.url(PATH))
+        .options()
+        .unwrap();
+    let paired = r.etag().map(str::to_owned);
+    let out = api.update(&mut r, |d| {
+        d["count"] = (d["count"].as_i64().unwrap_or(0) + 1).into();
+    });
+    let now = s.current(PATH).unwrap().data;
+    assert!(
+        paired.is_none() && out.is_ok() && now["count"] == 11,
+        "the OPTIONS answer (data {}) held etag {paired:?}; update returned {:?} and the server's count 10 is now {}",
+        r.data(),
+        out.map(|u| u.conflicts),
+        now["count"]
+    );
+}
