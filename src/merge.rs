@@ -179,9 +179,9 @@ impl fmt::Display for Shown<'_> {
 ///   the other way) and the other side changed it too, the conflict is at that field.
 /// - Server-owned fields take theirs (absent if the server has none), never a conflict, and
 ///   are not listed: HAL's parts (`_links`, `_embedded`, `_templates`), and every other
-///   top-level key starting with `_` that mine did not change (`_etag`, `_updated`, ...). A
-///   top-level `_` field mine changed merges like any other: kept, or a conflict when theirs
-///   changed it too. The rule applies when both mine and theirs are objects; a `_` key deeper
+///   top-level key starting with `_` that mine did not change or left out (`_etag`,
+///   `_updated`, ...: mine never removes one). A top-level `_` field mine changed merges like
+///   any other: kept, or a conflict when theirs changed it too. The rule applies when both mine and theirs are objects; a `_` key deeper
 ///   in the document is ordinary data.
 ///
 /// # Example
@@ -563,11 +563,14 @@ impl Walk {
                 theirs.get(key),
             );
             // The server's own fields come from theirs and are not reported: HAL's parts, and
-            // every top-level `_` field mine did not change (`_etag`, `_updated`). A `_` field
-            // mine changed merges like any other: kept, or a conflict when theirs changed it too.
+            // every top-level `_` field mine did not change (`_etag`, `_updated`) or left out
+            // (a typed value or a PUT body without them: not sent, not removed). A `_` field
+            // mine changed merges like any other: kept, or a conflict when theirs changed it.
             let servers = top
                 && key.starts_with('_')
-                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates") || m == b);
+                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates")
+                    || m == b
+                    || m.is_none());
             let merged = if servers {
                 t.cloned()
             } else {
@@ -1304,6 +1307,10 @@ mod proptests {
         a.len() <= b.len() && b[..a.len()] == *a
     }
 
+    fn own_removes(own: &[Edit], p: &[String]) -> bool {
+        own.iter().any(|(q, v)| q == p && v.is_none())
+    }
+
     fn is_hal(key: &str) -> bool {
         matches!(key, "_links" | "_embedded" | "_templates")
     }
@@ -1318,6 +1325,8 @@ mod proptests {
         own.iter()
             .map(|(p, _)| p.clone())
             .filter(|p| !is_hal(&p[0]))
+            // Removing a top-level `_` field is the server's business: not a change of mine.
+            .filter(|p| !(p.len() == 1 && p[0].starts_with('_') && own_removes(own, p)))
             .filter(|p| own.iter().all(|(q, _)| q == p || !comparable(p, q)))
             .filter(|p| other.iter().all(|(q, _)| !comparable(p, q)))
             .collect()
@@ -1334,7 +1343,10 @@ mod proptests {
         let differ: Vec<&Vec<String>> = all
             .iter()
             .filter(|p| !is_hal(&p[0]))
-            .filter(|p| !(p[0].starts_with('_') && mine.get(&p[0]) == base.get(&p[0])))
+            .filter(|p| {
+                let top = mine.get(&p[0]);
+                !(p[0].starts_with('_') && (top == base.get(&p[0]) || top.is_none()))
+            })
             .filter(|p| {
                 let (b, m, t) = (get(base, p), get(mine, p), get(theirs, p));
                 let both_objects =
@@ -1402,7 +1414,7 @@ mod proptests {
                 prop_assert_eq!(result.pointer(p), theirs.pointer(p), "listed from theirs: {}", p);
             }
             for (k, v) in result.as_object().into_iter().flatten().filter(|(k, _)| k.starts_with('_')) {
-                if is_hal(k) || mine.get(k) == base.get(k) {
+                if is_hal(k) || mine.get(k) == base.get(k) || mine.get(k).is_none() {
                     prop_assert_eq!(Some(v), theirs.get(k), "server-owned {}", k);
                 }
             }
@@ -1443,11 +1455,17 @@ mod proptests {
 
             let merge = Merge::new(&base, &changed, &base);
             prop_assert!(merge.conflicts().is_empty());
-            // Mine, except that HAL's parts stay as the server has them.
+            // Mine, except that HAL's parts stay as the server has them, and so do the `_`
+            // fields mine left out.
             let mut expected = changed.clone();
             if let (Some(e), Some(b)) = (expected.as_object_mut(), base.as_object()) {
                 e.retain(|k, _| !is_hal(k));
-                e.extend(b.iter().filter(|(k, _)| is_hal(k)).map(|(k, v)| (k.clone(), v.clone())));
+                let servers: Vec<_> = b
+                    .iter()
+                    .filter(|(k, _)| is_hal(k) || (k.starts_with('_') && !e.contains_key(*k)))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                e.extend(servers);
             }
             prop_assert_eq!(merge.result().unwrap(), expected);
             prop_assert!(merge.merged_from_theirs().is_empty());

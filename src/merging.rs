@@ -188,6 +188,12 @@ impl<'a> Merging<'a> {
     /// patch from theirs to the merged document; a PUT sends the merged document. When the
     /// merged document is theirs, nothing is sent and the resource becomes theirs.
     ///
+    /// A merged PUT leaves out the server's fields the failed PUT left out: HAL's parts and
+    /// the top-level `_` fields of the version read (Eve answers `unknown field` to a PUT
+    /// that sends `_updated`). On a server that lets clients write such a `_` field and erases
+    /// it when a PUT leaves it out, send it in your PUT bodies, or write with PATCH, whose
+    /// merge sends only the changes.
+    ///
     /// # Errors
     ///
     /// [`Error::UnresolvedConflicts`] (nothing sent) while a conflict is open; otherwise as a

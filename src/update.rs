@@ -214,8 +214,10 @@ impl Api {
     /// first to get an ETag.
     ///
     /// `change` sees the whole document, but HAL's own parts (`_links`, `_embedded`,
-    /// `_templates`) are the server's: a change to them is never sent, so replacing the data
-    /// with a typed value's (`*data = serde_json::to_value(&item)?`) keeps the links.
+    /// `_templates`) are the server's: a change to them is never sent, and neither is the
+    /// removal of a top-level `_` field (`_etag`, `_updated`), so replacing the data with a
+    /// typed value's (`*data = serde_json::to_value(&item)?`) keeps the links and sends only
+    /// the fields the type changed.
     ///
     /// Edits made beforehand with [`Resource::data_mut`] (a draft) are sent with the change.
     /// After a conflict the draft is merged three ways into the version read again (see
@@ -341,7 +343,7 @@ impl Api {
                 return Err(unconditional(resource, &url));
             }
             let patch = merge::merge_patch_between(resource.version_data(), &changed);
-            let Some(patch) = patch.and_then(without_hal_parts) else {
+            let Some(patch) = patch.and_then(without_server_parts) else {
                 return Ok(Updated {
                     conflicts,
                     response: None,
@@ -405,13 +407,15 @@ impl Api {
 }
 
 /// Why `update` will not write `r`: it has no ETag to make the PATCH conditional on.
-/// A patch without HAL's own parts: links, embedded resources and templates are the server's
-/// to write (a closure that replaces the data with a typed value's would remove them).
-fn without_hal_parts(mut patch: Value) -> Option<Value> {
+/// A patch without the server's parts: HAL's links, embedded resources and templates, and
+/// the removal of any top-level `_` field (`_etag`, `_updated`: a closure that replaces the
+/// data with a typed value's leaves them out, which is not a change to send).
+fn without_server_parts(mut patch: Value) -> Option<Value> {
     if let Value::Object(fields) = &mut patch {
-        for hal_key in ["_links", "_embedded", "_templates"] {
-            fields.remove(hal_key);
-        }
+        fields.retain(|k, v| {
+            let hal = matches!(k.as_str(), "_links" | "_embedded" | "_templates");
+            !(hal || (k.starts_with('_') && v.is_null()))
+        });
         if fields.is_empty() {
             return None;
         }

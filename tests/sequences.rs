@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use halchemy::{Api, Error, Resource};
+use halchemy::{Api, Error, Resource, UpdateOptions};
 use halchemy_testserver::http::{Reply, Server};
 use halchemy_testserver::store::{HalServer, Options, own_fields};
 use serde_json::{Value, json};
@@ -971,5 +971,77 @@ fn an_options_answer_is_not_paired_with_the_etag() {
         r.data(),
         out.map(|u| u.conflicts),
         now["count"]
+    );
+}
+
+/// A server whose documents carry Eve's `_updated` (changed by the server on every write) in
+/// the body, with ETags in headers; PATCH merges.
+fn updated_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
+    Server::start(move |req| {
+        let mut st = state.lock().unwrap();
+        let tag = format!("\"{}\"", st.0);
+        match req.method.as_str() {
+            "GET" => {
+                let mut d = st.1.clone();
+                d["_updated"] = json!(format!("t{}", st.0));
+                d["_links"] = json!({"self": {"href": PATH}});
+                Reply::new(200).header("etag", &tag).json(&d)
+            }
+            "PATCH" if req.header("if-match") != Some(tag.as_str()) => {
+                Reply::new(412).json(&json!({}))
+            }
+            "PATCH" => {
+                for (k, v) in serde_json::from_slice::<Value>(&req.body)
+                    .unwrap()
+                    .as_object()
+                    .unwrap()
+                {
+                    if !k.starts_with('_') {
+                        st.1[k] = v.clone();
+                    }
+                }
+                st.0 += 1;
+                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
+            }
+            _ => Reply::new(405),
+        }
+    })
+}
+
+/// `update`'s documented typed round-trip (`*data = serde_json::to_value(&item)?`) under
+/// `merge_on_conflict`: the server-owned `_updated` the struct leaves out is not a change of
+/// mine (never sent, never a conflict), so a concurrent write of another field merges.
+#[test]
+fn merge_on_conflict_with_a_typed_round_trip_does_not_conflict_on_server_fields() {
+    #[derive(serde::Deserialize, serde::Serialize)]
+    struct Item {
+        count: i64,
+        city: String,
+    }
+    let state = Arc::new(Mutex::new((1u32, json!({"count": 0, "city": "Oslo"}))));
+    let s = updated_server(Arc::clone(&state));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint(PATH).get().unwrap();
+    // Another client changes `city`.
+    {
+        let mut st = state.lock().unwrap();
+        st.0 += 1;
+        st.1["city"] = json!("Bergen");
+    }
+    let options = UpdateOptions::new().merge_on_conflict();
+    let out = api.update_with(&mut r, &options, |d| {
+        let mut item: Item = serde_json::from_value(d.clone()).unwrap();
+        item.count += 1;
+        *d = serde_json::to_value(&item).unwrap();
+    });
+    let stored = state.lock().unwrap().1.clone();
+    let report = match &out {
+        Err(Error::MergeConflicts(m)) => m.to_string(),
+        _ => String::new(),
+    };
+    assert!(
+        out.is_ok() && stored == json!({"count": 1, "city": "Bergen"}),
+        "update_with(merge_on_conflict) returned {:?}\n{report}\nserver holds {stored}",
+        out.map(|u| u.conflicts)
     );
 }
