@@ -52,6 +52,19 @@ use std::io::{BufRead, IsTerminal, Write};
 use halchemy::{Api, Choice, Error, Resource, Target, Traversal};
 use serde_json::{Map, Value};
 
+/// `println!` that ends the program quietly when the reader of standard output has gone
+/// (`hal ... | head`), instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 #[derive(Default)]
 struct Args {
     base: Option<String>,
@@ -122,7 +135,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "-h" || a == "--help") {
-        println!("{}", usage());
+        out!("{}", usage());
         return Ok(());
     }
     let mut args = parse(std::env::args().skip(1))?;
@@ -200,9 +213,9 @@ fn pages(api: &Api, first: Resource, args: &Args) -> Result<(), Box<dyn std::err
         let item = item?;
         count += 1;
         if args.raw {
-            println!("{item}");
+            out!("{item}");
         } else {
-            println!("{item:#}");
+            out!("{item:#}");
         }
     }
     eprintln!("{count} items");
@@ -213,13 +226,13 @@ fn pages(api: &Api, first: Resource, args: &Args) -> Result<(), Box<dyn std::err
 fn actions(r: &Resource) -> Result<(), Box<dyn std::error::Error>> {
     let templates = r.templates()?;
     if templates.is_empty() {
-        println!(
+        out!(
             "no templates (the server may send them only for Accept: {})",
             halchemy::HAL_FORMS_ACCEPT
         );
     }
     for t in templates {
-        println!(
+        out!(
             "{}: {} {} ({}){}",
             t.name(),
             t.method(),
@@ -254,7 +267,7 @@ fn actions(r: &Resource) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(prompt) = p.prompt() {
                 line.push_str(&format!(" — {prompt}"));
             }
-            println!("{line}");
+            out!("{line}");
         }
     }
     Ok(())
@@ -391,23 +404,22 @@ fn step(text: &str, path: &str) -> Result<Step, String> {
 fn print(r: &Resource, args: &Args) {
     let m = r.meta();
     if args.meta {
-        println!(
+        out!(
             "{} {} -> {} {}",
-            m.request.method, m.request.url, m.response.status, m.response.reason
+            m.request.method,
+            m.request.url,
+            m.response.status,
+            m.response.reason
         );
         for (name, value) in &m.response.headers {
-            println!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+            out!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
         }
-        println!();
+        out!();
     }
     if let Some(text) = m.response.body.as_text() {
-        println!("{text}");
+        out!("{text}");
     } else if !r.data().is_null() {
-        if args.raw {
-            println!("{r}")
-        } else {
-            println!("{r:#}")
-        }
+        if args.raw { out!("{r}") } else { out!("{r:#}") }
     }
 }
 

@@ -116,20 +116,11 @@ impl Api {
             WriteIntent::Delete => None,
             i => i.apply(resource.version_data()),
         };
-        let Some(mut mine) = mine else {
+        let Some(mine) = mine else {
             return Err(Error::NotMergeable {
                 reason: "a delete has nothing to merge".to_owned(),
             });
         };
-        if let (WriteIntent::Replace(_), Value::Object(fields), Value::Object(read)) =
-            (intent, &mut mine, resource.version_data())
-        {
-            // A `_` field a PUT body leaves out (`_etag`, `_updated`) was not sent, not
-            // removed: it stays as the version read has it, for the server to keep.
-            for (k, v) in read.iter().filter(|(k, _)| k.starts_with('_')) {
-                fields.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
         let theirs = read(self, url)?;
         let put_fields = match intent {
             WriteIntent::Replace(Value::Object(body)) => Some(body.keys().cloned().collect()),

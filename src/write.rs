@@ -336,12 +336,11 @@ impl WriteIntent {
             WriteIntent::Replace(body) => {
                 let mut data = body.clone();
                 if let (Value::Object(new), Value::Object(old)) = (&mut data, base) {
-                    for hal_key in ["_links", "_embedded", "_templates"] {
-                        if !new.contains_key(hal_key)
-                            && let Some(v) = old.get(hal_key)
-                        {
-                            new.insert(hal_key.to_owned(), v.clone());
-                        }
+                    // The server's fields the body leaves out (HAL's parts, Eve's `_id`,
+                    // `_created`, `_updated`, `_etag`) were not sent, not removed: they stay,
+                    // and the answer's own `_` fields then replace them.
+                    for (k, v) in old.iter().filter(|(k, _)| k.starts_with('_')) {
+                        new.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
                 Some(data)
