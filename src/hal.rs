@@ -464,6 +464,12 @@ fn choices(links: &[&Value]) -> Vec<String> {
 /// name (`ea:orders`) finds the rel stored under its expansion
 /// (`http://example.com/docs/rels/orders`) or under another prefix with the same expansion,
 /// and a full URI finds the rel stored under its curied name.
+/// Whether a top-level key is one of HAL's own parts (`_links`, `_embedded`, `_templates`):
+/// the server's to write, never data a client sends or merges.
+pub(crate) fn is_hal_part(key: &str) -> bool {
+    matches!(key, "_links" | "_embedded" | "_templates")
+}
+
 pub(crate) fn find_rel<'a>(
     links: &'a Map<String, Value>,
     rel: &str,

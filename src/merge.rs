@@ -568,9 +568,7 @@ impl Walk {
             // mine changed merges like any other: kept, or a conflict when theirs changed it.
             let servers = top
                 && key.starts_with('_')
-                && (matches!(key.as_str(), "_links" | "_embedded" | "_templates")
-                    || m == b
-                    || m.is_none());
+                && (crate::hal::is_hal_part(key) || m == b || m.is_none());
             let merged = if servers {
                 t.cloned()
             } else {

@@ -246,7 +246,7 @@ impl<'a> Merging<'a> {
 /// added: a PUT without it would delete it.
 fn put_body(merged: &Value, base: &Value, sent: Option<&[String]>) -> Value {
     let keep = |k: &String| {
-        let hal = matches!(k.as_str(), "_links" | "_embedded" | "_templates");
+        let hal = crate::hal::is_hal_part(k);
         !k.starts_with('_')
             || sent.is_some_and(|s| s.contains(k))
             || (!hal && base.get(k.as_str()).is_none())

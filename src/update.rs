@@ -413,7 +413,7 @@ impl Api {
 fn without_server_parts(mut patch: Value) -> Option<Value> {
     if let Value::Object(fields) = &mut patch {
         fields.retain(|k, v| {
-            let hal = matches!(k.as_str(), "_links" | "_embedded" | "_templates");
+            let hal = crate::hal::is_hal_part(k);
             !(hal || (k.starts_with('_') && v.is_null()))
         });
         if fields.is_empty() {

@@ -211,17 +211,10 @@ pub(crate) fn write_judged(
             intent: intent.map(|i| (target, i)),
         }))),
         428 => Err(Error::PreconditionRequired(Box::new(response))),
-        200..=299 => {
-            if let Holder::Exclusive(r) = &mut holder
-                && own
-            {
+        status => {
+            if let (200..=299, Holder::Exclusive(r), true) = (status, &mut holder, own) {
                 bring_forward(api, r, &method, &target, intent.as_ref(), &response);
             }
-            let mut response = response;
-            unpair(&mut response);
-            transport::check_status(api, response)
-        }
-        _ => {
             let mut response = response;
             unpair(&mut response);
             transport::check_status(api, response)
@@ -435,7 +428,7 @@ fn with_answer_fields(mut data: Value, answer: &Value) -> Value {
 
 fn copy_known_fields(data: &mut Map<String, Value>, answer: &Map<String, Value>) {
     for (k, v) in answer {
-        if !k.starts_with('_') || matches!(k.as_str(), "_links" | "_embedded" | "_templates") {
+        if !k.starts_with('_') || crate::hal::is_hal_part(k) {
             continue;
         }
         if let Some(slot) = data.get_mut(k) {
