@@ -681,8 +681,11 @@ impl<T: Target> Request<'_, T> {
     }
 
     /// Sends a PUT. To the followed resource's own URL it carries the resource's validators,
-    /// and through [`Api::follow_mut`] a success makes the body the resource's data (keeping
-    /// its `_links` and `_embedded` when the body has none) with the server's new validators.
+    /// and through [`Api::follow_mut`] a success makes the body the resource's data with the
+    /// server's new validators, keeping the top-level `_` fields the body leaves out (HAL's
+    /// `_links` and `_embedded`, the server's `_id` or `_created`; the answer's `_etag` and
+    /// `_updated` replace theirs). A PUT meant to remove such a field: [`Api::refresh`] after
+    /// it reads what the server kept.
     ///
     /// # Errors
     ///
