@@ -180,8 +180,9 @@ impl fmt::Display for Shown<'_> {
 /// - Server-owned fields take theirs (absent if the server has none), never a conflict, and
 ///   are not listed: HAL's parts (`_links`, `_embedded`, `_templates`), and every other
 ///   top-level key starting with `_` that mine did not change or left out (`_etag`,
-///   `_updated`, ...: mine never removes one). A top-level `_` field mine changed merges like
-///   any other: kept, or a conflict when theirs changed it too. The rule applies when both mine and theirs are objects; a `_` key deeper
+///   `_updated`, ...: mine never removes one, so a merge patch's `null` for such a field is
+///   not carried into a merge). A top-level `_` field mine changed merges like any other:
+///   kept, or a conflict when theirs changed it too. The rule applies when both mine and theirs are objects; a `_` key deeper
 ///   in the document is ordinary data.
 ///
 /// # Example
