@@ -599,28 +599,7 @@ fn a_write_redirected_elsewhere_does_not_take_the_other_urls_etag() {
 #[test]
 fn update_does_not_drop_a_change_of_an_underscore_field_after_a_conflict() {
     let state = Arc::new(Mutex::new((1u32, json!({"_priority": 1, "note": "a"}))));
-    let st = Arc::clone(&state);
-    let s = Server::start(move |req| {
-        let mut st = st.lock().unwrap();
-        let tag = format!("\"{}\"", st.0);
-        match req.method.as_str() {
-            "GET" => {
-                let mut d = st.1.clone();
-                d["_links"] = json!({"self": {"href": PATH}});
-                Reply::new(200).header("etag", &tag).json(&d)
-            }
-            "PATCH" if req.header("if-match") == Some(tag.as_str()) => {
-                let p: Value = serde_json::from_slice(&req.body).unwrap();
-                for (k, v) in p.as_object().unwrap() {
-                    st.1[k] = v.clone();
-                }
-                st.0 += 1;
-                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
-            }
-            "PATCH" => Reply::new(412).json(&json!({})),
-            _ => Reply::new(405),
-        }
-    });
+    let s = priority_server(Arc::clone(&state));
     let api = api_at(&s.base_url());
     let mut r = api.using_endpoint(PATH).get().unwrap();
     r.data_mut()["_priority"] = json!(5);
@@ -750,7 +729,8 @@ fn items_of_an_excerpt_held_as_a_draft_carry_no_etag() {
     );
 }
 
-/// A server with a writable top-level `_priority` (as in sequences.rs), one ETag per version.
+/// A server with a writable top-level `_priority`, one ETag per version: GET, and PATCH
+/// (merged) with `If-Match`.
 fn priority_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
     Server::start(move |req| {
         let mut st = state.lock().unwrap();
