@@ -599,7 +599,7 @@ fn a_write_redirected_elsewhere_does_not_take_the_other_urls_etag() {
 #[test]
 fn update_does_not_drop_a_change_of_an_underscore_field_after_a_conflict() {
     let state = Arc::new(Mutex::new((1u32, json!({"_priority": 1, "note": "a"}))));
-    let s = priority_server(Arc::clone(&state));
+    let s = store_server(Arc::clone(&state));
     let api = api_at(&s.base_url());
     let mut r = api.using_endpoint(PATH).get().unwrap();
     r.data_mut()["_priority"] = json!(5);
@@ -729,38 +729,12 @@ fn items_of_an_excerpt_held_as_a_draft_carry_no_etag() {
     );
 }
 
-/// A server with a writable top-level `_priority`, one ETag per version: GET, and PATCH
-/// (merged) with `If-Match`.
-fn priority_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
-    Server::start(move |req| {
-        let mut st = state.lock().unwrap();
-        let tag = format!("\"{}\"", st.0);
-        match req.method.as_str() {
-            "GET" => {
-                let mut d = st.1.clone();
-                d["_links"] = json!({"self": {"href": PATH}});
-                Reply::new(200).header("etag", &tag).json(&d)
-            }
-            "PATCH" if req.header("if-match") == Some(tag.as_str()) => {
-                let p: Value = serde_json::from_slice(&req.body).unwrap();
-                for (k, v) in p.as_object().unwrap() {
-                    st.1[k] = v.clone();
-                }
-                st.0 += 1;
-                Reply::new(204).header("etag", &format!("\"{}\"", st.0))
-            }
-            "PATCH" => Reply::new(412).json(&json!({})),
-            _ => Reply::new(405),
-        }
-    })
-}
-
 /// After a conflict the draft is merged three ways, and a field someone else changed too is an
 /// error: also a writable top-level `_` field.
 #[test]
 fn a_draft_and_another_client_both_changing_an_underscore_field_is_an_error() {
     let state = Arc::new(Mutex::new((1u32, json!({"_priority": 1, "note": "a"}))));
-    let s = priority_server(Arc::clone(&state));
+    let s = store_server(Arc::clone(&state));
     let api = api_at(&s.base_url());
     let mut r = api.using_endpoint(PATH).get().unwrap();
     r.data_mut()["_priority"] = json!(5);
@@ -783,7 +757,7 @@ fn a_draft_and_another_client_both_changing_an_underscore_field_is_an_error() {
 
 /// A store whose documents may hold a writable top-level `_priority`: GET, and PUT (replace)
 /// and PATCH (merge) with `If-Match`.
-fn put_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
+fn store_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
     Server::start(move |req| {
         let mut st = state.lock().unwrap();
         let tag = format!("\"{}\"", st.0);
@@ -819,7 +793,7 @@ fn put_server(state: Arc<Mutex<(u32, Value)>>) -> Server {
 #[test]
 fn a_merged_put_does_not_erase_an_underscore_field_another_client_set() {
     let state = Arc::new(Mutex::new((1u32, json!({"note": "a"}))));
-    let s = put_server(Arc::clone(&state));
+    let s = store_server(Arc::clone(&state));
     let api = api_at(&s.base_url());
     let mut r = api.using_endpoint(PATH).get().unwrap();
     // Another client sets `_priority`.
