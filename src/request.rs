@@ -623,7 +623,7 @@ impl<T: Target> Request<'_, T> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn get(self) -> Result<Resource> {
-        self.send(Method::GET, None)
+        self.send_plain(Method::GET, None)
     }
 
     /// Sends a HEAD.
@@ -640,7 +640,7 @@ impl<T: Target> Request<'_, T> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn head(self) -> Result<Resource> {
-        self.send(Method::HEAD, None)
+        self.send_plain(Method::HEAD, None)
     }
 
     /// Sends an OPTIONS.
@@ -657,7 +657,7 @@ impl<T: Target> Request<'_, T> {
     /// # Ok::<(), halchemy::Error>(())
     /// ```
     pub fn options(self) -> Result<Resource> {
-        self.send(Method::OPTIONS, None)
+        self.send_plain(Method::OPTIONS, None)
     }
 
     /// Sends a POST: any `Serialize` value as JSON, or a [`Body`]. Never sends a
@@ -677,7 +677,7 @@ impl<T: Target> Request<'_, T> {
     /// ```
     pub fn post(self, body: impl IntoBody) -> Result<Resource> {
         let body = body.into_body()?;
-        self.send(Method::POST, Some(body))
+        self.send_plain(Method::POST, Some(body))
     }
 
     /// Sends a PUT. To the followed resource's own URL it carries the resource's validators,
@@ -753,9 +753,16 @@ impl<T: Target> Request<'_, T> {
         self.send(Method::DELETE, None)
     }
 
+    /// PUT, PATCH and DELETE: through the write path, with the resource followed.
     fn send(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
         let prepared = self.prepare(method, body)?;
         write::send(self.api, prepared, self.target.holder())
+    }
+
+    /// GET, HEAD, OPTIONS and POST, which never touch the resource followed.
+    fn send_plain(mut self, method: Method, body: Option<Body>) -> Result<Resource> {
+        let prepared = self.prepare(method, body)?;
+        write::send_plain(self.api, prepared)
     }
 }
 

@@ -312,7 +312,7 @@ impl<'a> Submit<'a> {
         let raise = self.api.config.error_handling.raise_on_network_error;
         match write::is_write(&prepared.method) {
             true => write::write_judged(self.api, prepared, self.holder, raise, own),
-            false => write::send(self.api, prepared, self.holder),
+            false => write::send_plain(self.api, prepared),
         }
     }
 

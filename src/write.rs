@@ -47,20 +47,27 @@ pub(crate) enum WriteIntent {
     Delete,
 }
 
-/// Sends any request: PUT, PATCH and DELETE through [`write`], everything else as a plain
-/// exchange under the status policy (a read or a POST never touches the resource).
+/// Sends any request: PUT, PATCH and DELETE through [`write`], everything else through
+/// [`send_plain`].
 pub(crate) fn send(api: &Api, prepared: Prepared, holder: Holder<'_>) -> Result<Resource> {
     if is_write(&prepared.method) {
         write(api, prepared, holder)
     } else {
-        let reads = prepared.method == Method::GET || prepared.method == Method::HEAD;
-        let mut response = transport::exchange(api, prepared)?;
-        if !reads {
-            // POST, OPTIONS and the rest: validators only beside a representation.
-            unpair(&mut response);
-        }
-        transport::check_status(api, response)
+        send_plain(api, prepared)
     }
+}
+
+/// Sends a request that never touches a resource (GET, HEAD, OPTIONS, POST) as a plain
+/// exchange under the status policy. Reads call this directly rather than [`send`], so a
+/// program that never writes does not link the write path.
+pub(crate) fn send_plain(api: &Api, prepared: Prepared) -> Result<Resource> {
+    let reads = prepared.method == Method::GET || prepared.method == Method::HEAD;
+    let mut response = transport::exchange(api, prepared)?;
+    if !reads {
+        // POST, OPTIONS and the rest: validators only beside a representation.
+        unpair(&mut response);
+    }
+    transport::check_status(api, response)
 }
 
 /// The answer to a write keeps validators only when its body is a representation of the
