@@ -576,7 +576,10 @@ impl ApiBuilder {
     /// asks (seconds or an HTTP date; 1 second without one), within the call's
     /// [timeout](ApiBuilder::timeout). Only requests that are safe to repeat are: GET, HEAD,
     /// OPTIONS, and writes that carry a precondition (`If-Match` or `If-Unmodified-Since`, so
-    /// a repeat cannot apply twice). A POST is never repeated. Defaults to 0 (off).
+    /// a repeat cannot apply twice). A POST is never repeated. A repeated write that meets
+    /// `412` answers the `429`/`503` instead: the first attempt may have been applied (a
+    /// gateway's `503` after the server did the work), so its outcome is unknown, not a
+    /// conflict. Defaults to 0 (off).
     ///
     /// # Example
     ///

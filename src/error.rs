@@ -226,7 +226,7 @@ pub enum Error {
     /// A URI template could not be expanded.
     #[error("bad uri template `{template}`: {message}")]
     UriTemplate {
-        /// The template.
+        /// The template, without the password of a URL in it.
         template: String,
         /// What the expander reported.
         message: String,

@@ -9,6 +9,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::url::RedactedJson;
 
 /// How to settle one conflict of a [`Merge`].
 ///
@@ -23,7 +24,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(merge.result()?, json!({"n": 5}));
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Choice {
     /// Keep mine: the value the client's write had (absent when it removed the field).
     Mine,
@@ -62,7 +63,7 @@ impl fmt::Display for Choice {
         match self {
             Choice::Mine => f.write_str("mine"),
             Choice::Theirs => f.write_str("theirs"),
-            Choice::Value(v) => write!(f, "value {v}"),
+            Choice::Value(v) => write!(f, "value {}", RedactedJson(v)),
             Choice::Remove => f.write_str("remove"),
         }
     }
@@ -87,7 +88,7 @@ impl fmt::Display for Choice {
 /// assert_eq!(conflict.theirs, Some(json!(3)));
 /// assert_eq!(conflict.resolution(), None);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct FieldConflict {
     /// Where the field is: a JSON pointer (RFC 6901), `/` before each key, `~` in a key written
     /// `~0` and `/` written `~1`; `""` is the whole document.
@@ -147,13 +148,53 @@ impl fmt::Display for FieldConflict {
     }
 }
 
+/// `Debug` with the passwords of URLs in the values redacted, as everywhere in halchemy.
+impl fmt::Debug for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Choice::Mine => f.write_str("Mine"),
+            Choice::Theirs => f.write_str("Theirs"),
+            Choice::Value(v) => f.debug_tuple("Value").field(&RedactedJson(v)).finish(),
+            Choice::Remove => f.write_str("Remove"),
+        }
+    }
+}
+
+/// `Debug` with the passwords of URLs in the values redacted.
+impl fmt::Debug for FieldConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shown(v: &Option<Value>) -> Option<RedactedJson<'_>> {
+            v.as_ref().map(RedactedJson)
+        }
+        f.debug_struct("FieldConflict")
+            .field("pointer", &self.pointer)
+            .field("base", &shown(&self.base))
+            .field("mine", &shown(&self.mine))
+            .field("theirs", &shown(&self.theirs))
+            .field("resolution", &self.resolution)
+            .finish()
+    }
+}
+
+/// `Debug` with the passwords of URLs in the values redacted.
+impl fmt::Debug for Merge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Merge")
+            .field("clean", &RedactedJson(&self.clean))
+            .field("conflicts", &self.conflicts)
+            .field("from_mine", &self.from_mine)
+            .field("from_theirs", &self.from_theirs)
+            .finish()
+    }
+}
+
 /// A value that may be absent, as compact JSON or `(absent)`.
 struct Shown<'a>(&'a Option<Value>);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(v) => write!(f, "{v}"),
+            Some(v) => write!(f, "{}", RedactedJson(v)),
             None => f.write_str("(absent)"),
         }
     }
@@ -207,7 +248,7 @@ impl fmt::Display for Shown<'_> {
 /// );
 /// # Ok::<(), halchemy::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Merge {
     /// The merged document without the conflicting fields.
     clean: Value,

@@ -49,6 +49,10 @@ pub struct Merging<'a> {
     method: Method,
     /// The fields the failed PUT sent, so a merged PUT sends the same kind of document.
     put_fields: Option<Vec<String>>,
+    /// The URL the failed write went to, its query included.
+    url: String,
+    /// The headers the failed write set itself (its credentials, say), sent again.
+    headers: HeaderMap,
 }
 
 impl Api {
@@ -121,7 +125,8 @@ impl Api {
                 reason: "a delete has nothing to merge".to_owned(),
             });
         };
-        let theirs = read(self, url)?;
+        let headers = own_headers(self, &conflict.response.meta().request.headers);
+        let theirs = read(self, url, headers.clone())?;
         let put_fields = match intent {
             WriteIntent::Replace(Value::Object(body)) => Some(body.keys().cloned().collect()),
             _ => None,
@@ -137,17 +142,35 @@ impl Api {
             theirs,
             method,
             put_fields,
+            url: url.clone(),
+            headers,
         })
     }
 }
 
 /// The server's current version of `url`: a plain GET that must answer with JSON.
-pub(crate) fn read(api: &Api, url: &str) -> Result<Resource> {
+/// The headers a write sent that the Api does not send the same way: those the request set
+/// itself, without its precondition and its content type (the merged write has its own).
+fn own_headers(api: &Api, sent: &HeaderMap) -> HeaderMap {
+    let mut own = HeaderMap::new();
+    for (name, value) in sent {
+        let default = api.config.headers.get_all(name).iter().any(|d| d == value);
+        let replaced =
+            transport::PRECONDITIONS.contains(name) || name == ureq::http::header::CONTENT_TYPE;
+        if !default && !replaced {
+            own.append(name.clone(), value.clone());
+        }
+    }
+    own
+}
+
+/// Reads the server's version at `url` for a merge, with `headers` over the Api's.
+pub(crate) fn read(api: &Api, url: &str, headers: HeaderMap) -> Result<Resource> {
     let prepared = Prepared::new(
         api,
         Method::GET,
         url.to_owned(),
-        HeaderMap::new(),
+        headers,
         None,
         api.config.timeout,
     )?;
@@ -179,6 +202,10 @@ impl<'a> Merging<'a> {
     /// patch from theirs to the merged document; a PUT sends the merged document. When the
     /// merged document is theirs, nothing is sent and the resource becomes theirs.
     ///
+    /// The merged write goes where the failed one went, its query included, with the headers
+    /// the failed write set itself (its own credentials, say); [`Api::merge`] read theirs
+    /// the same way.
+    ///
     /// A merged PUT leaves out the server's fields the failed PUT left out: HAL's parts and
     /// the top-level `_` fields of the version read (Eve answers `unknown field` to a PUT
     /// that sends `_updated`). On a server that lets clients write such a `_` field and erases
@@ -199,7 +226,6 @@ impl<'a> Merging<'a> {
     /// ```
     pub fn send(self) -> Result<Resource> {
         let merged = self.merge.result()?;
-        let url = write::own_url(self.api, &self.theirs)?;
         let body = match self.method {
             Method::PUT => put_body(
                 &merged,
@@ -217,8 +243,8 @@ impl<'a> Merging<'a> {
         let prepared = Prepared::new(
             self.api,
             self.method,
-            url,
-            HeaderMap::new(),
+            self.url,
+            self.headers,
             Some(Body::value(body, "application/json")),
             self.api.config.timeout,
         )?;
@@ -231,7 +257,10 @@ impl<'a> Merging<'a> {
                         .to_owned(),
             });
         }
-        let answer = write::write_with(self.api, prepared, Holder::Exclusive(&mut next), true)?;
+        // The failed write was judged to go to the resource's own URL; the merged one goes
+        // to the same URL.
+        let answer =
+            write::write_judged(self.api, prepared, Holder::Exclusive(&mut next), true, true)?;
         if !write::succeeded(&answer) {
             return Err(Error::Status(Box::new(answer)));
         }

@@ -157,7 +157,7 @@ proptest! {
         match template::expand(&t, &values) {
             // Every expression was replaced, and values were encoded: no brace survives.
             Ok(expanded) => prop_assert!(!expanded.contains(['{', '}']), "{} -> {}", t, expanded),
-            Err(Error::UriTemplate { template, .. }) => prop_assert_eq!(template, t),
+            Err(Error::UriTemplate { template, .. }) => prop_assert_eq!(template, crate::url::redacted_template(&t)),
             Err(other) => prop_assert!(false, "unexpected error {:?}", other),
         }
     }

@@ -22,7 +22,7 @@ pub(crate) fn has_path_variables(template: &str) -> bool {
 /// objects as maps (so explode `*` works). `null` counts as missing.
 pub(crate) fn expand(template: &str, values: &Value) -> Result<String> {
     let fail = |message: String| Error::UriTemplate {
-        template: template.to_owned(),
+        template: crate::url::redacted_template(template).into_owned(),
         message,
     };
     let mut substitutions = HashMap::with_capacity(values.as_object().map_or(0, |m| m.len()));

@@ -21,7 +21,7 @@ const MAX_REDIRECTS: u32 = 10;
 const MAX_STALE_RETRIES: u32 = 2;
 
 /// The preconditions a request can carry; none survives a redirect that turns it into a GET.
-const PRECONDITIONS: [HeaderName; 5] = [
+pub(crate) const PRECONDITIONS: [HeaderName; 5] = [
     header::IF_MATCH,
     header::IF_NONE_MATCH,
     header::IF_UNMODIFIED_SINCE,
@@ -149,6 +149,8 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
     let mut hops = 0;
     let mut stale_retries = 0;
     let mut busy_retries = 0;
+    // The last busy (`429`/`503`) answer a repeat was sent after.
+    let mut busy = None;
     loop {
         let filtered = hop_headers(
             &all_headers,
@@ -247,16 +249,37 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 url::redacted(&url),
                 status.as_u16()
             );
-            // Read the body so the connection goes back to the pool.
-            let _ = response
-                .into_body()
-                .with_config()
-                .limit(config.body_limit)
-                .read_to_vec();
+            // Read the body: the connection goes back to the pool, and a write keeps the
+            // answer (see below).
+            let (parts, mut busy_body) = response.into_parts();
+            let bytes = read_body(&mut busy_body, &parts.headers, config.body_limit);
+            busy = Some((parts, bytes.unwrap_or_default()));
             std::thread::sleep(wait);
             continue;
         }
         let (parts, mut response_body) = response.into_parts();
+        // A repeated write that meets `412` may have met its own first attempt, which the busy
+        // answer did not say was not done: its outcome is unknown, so the busy answer stands
+        // (as without retries), never a conflict that `update` would retry on.
+        if let (Some(earlier), StatusCode::PRECONDITION_FAILED, false) =
+            (busy.take(), status, method.is_safe())
+        {
+            log::warn!(
+                target: "halchemy",
+                "{method} {}: the repeat after {} met 412: the first attempt may have been applied; answering the {}",
+                url::redacted(&url),
+                earlier.0.status.as_u16(),
+                earlier.0.status.as_u16()
+            );
+            let _ = read_body(&mut response_body, &parts.headers, config.body_limit);
+            let request = RequestMeta {
+                method: method.to_string(),
+                url,
+                headers: filtered.unwrap_or(all_headers),
+                body,
+            };
+            return Ok(response_resource(api, request, earlier.0, earlier.1));
+        }
         let bytes = match read_body(&mut response_body, &parts.headers, config.body_limit) {
             Ok(b) => b,
             Err(ureq::Error::BodyExceedsLimit(limit)) => {

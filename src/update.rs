@@ -378,7 +378,7 @@ impl Api {
             let sent = err.sent_etag.as_deref();
             match (&base, &mine) {
                 (Some(base), Some(mine)) => {
-                    let theirs = crate::merging::read(self, &url)?;
+                    let theirs = crate::merging::read(self, &url, ureq::http::HeaderMap::new())?;
                     if theirs.sent_etag().as_deref() == sent {
                         return Err(Error::EtagRejected(err));
                     }

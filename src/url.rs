@@ -220,8 +220,9 @@ pub(crate) fn to_request_uri(url: &str) -> Result<Uri> {
 }
 
 /// Whether two URLs name the same resource: equal after normalization, ignoring the fragment,
-/// a default port (`:80`, `:443`, empty), the case of escapes' hex digits, and `http://h`
-/// against `http://h/`. A URL that cannot be normalized is compared as written.
+/// a default port (`:80`, `:443`, empty), the case of escapes' hex digits, an escaped
+/// unreserved character (`%7E` for `~`), and `http://h` against `http://h/`. A URL that
+/// cannot be normalized is compared as written.
 pub(crate) fn same_resource(a: &str, b: &str) -> bool {
     a == b || comparable(a) == comparable(b)
 }
@@ -308,6 +309,12 @@ pub(crate) fn redacted(url: &str) -> Cow<'_, str> {
         _ => Cow::Borrowed(url),
     };
     cut_userinfo(read)
+}
+
+/// [`redacted`] for a URI template: cut as text only, so its expressions stay as written (a
+/// URL parser would escape their braces).
+pub(crate) fn redacted_template(template: &str) -> Cow<'_, str> {
+    cut_userinfo(Cow::Borrowed(template))
 }
 
 /// `Debug` and `Display` of JSON with the passwords of URLs in its strings (link hrefs...)
@@ -798,7 +805,7 @@ fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
 }
 
 /// The form [`same_resource`] compares: normalized, without fragment and default port, with
-/// `/` for an empty path after a host, and escapes' hex digits uppercase.
+/// `/` for an empty path after a host, and escapes in one form ([`normal_escapes`]).
 pub(crate) fn comparable(url: &str) -> String {
     let normal = normalize(url).unwrap_or_else(|_| url.to_owned());
     let p = Parts::of(&normal);
@@ -826,24 +833,35 @@ pub(crate) fn comparable(url: &str) -> String {
             ..p
         },
     );
-    upper_escapes(out)
+    normal_escapes(out)
 }
 
-/// `s` with the hex digits of its `%XX` escapes uppercase.
-fn upper_escapes(s: String) -> String {
-    let mut bytes = s.into_bytes();
+/// `s` with its `%XX` escapes in one form (RFC 3986 §6.2.2.1–2): an escaped unreserved
+/// character (`%7E`, `%61`) decoded, the hex digits of the others uppercase.
+fn normal_escapes(s: String) -> String {
+    if !s.contains('%') {
+        return s;
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && is_escape(&bytes, i) {
-            bytes[i + 1].make_ascii_uppercase();
-            bytes[i + 2].make_ascii_uppercase();
+        if bytes[i] == b'%' && is_escape(bytes, i) {
+            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            let decoded = hex(bytes[i + 1]) << 4 | hex(bytes[i + 2]);
+            if decoded.is_ascii_alphanumeric() || matches!(decoded, b'-' | b'.' | b'_' | b'~') {
+                out.push(decoded);
+            } else {
+                out.extend([b'%', bytes[i + 1], bytes[i + 2]].map(|b| b.to_ascii_uppercase()));
+            }
             i += 3;
         } else {
+            out.push(bytes[i]);
             i += 1;
         }
     }
-    // Only ASCII letters changed case, so the bytes are still UTF-8.
-    String::from_utf8(bytes).unwrap_or_default()
+    // Only ASCII bytes were replaced by ASCII bytes, so the bytes are still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Cuts the userinfo by text: from `://` (or the start) to the last `@` before the first `/`,

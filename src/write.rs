@@ -12,6 +12,7 @@ use crate::api::Api;
 use crate::error::{Conflict, Error, Result};
 use crate::merge;
 use crate::resource::Resource;
+use crate::template;
 use crate::transport::{self, Prepared};
 use crate::url;
 use crate::validators::Validators;
@@ -110,7 +111,8 @@ pub(crate) fn is_write(method: &Method) -> bool {
 
 /// Whether `url` is one of `r`'s own URLs: its `self` link, or the URL it was read from.
 /// Every `self` link counts: a resource the server gave two writes to either with its
-/// validators.
+/// validators. A templated `self` link counts expanded without values, and with values for
+/// its optional query variables ([`self_url`], [`adds_to_query`]).
 pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
@@ -119,18 +121,45 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
         .links_of("self")
         .unwrap_or_default()
         .iter()
-        .filter(|link| !link.templated)
-        .filter_map(|link| api.resolve_href(r, &link.href).ok())
-        .any(|own| url::same_resource(&own, url))
+        .filter_map(|link| {
+            Some((
+                self_url(api, r, &link.href, link.templated)?,
+                link.templated,
+            ))
+        })
+        .any(|(own, templated)| {
+            url::same_resource(&own, url) || (templated && adds_to_query(&own, url))
+        })
+}
+
+/// Whether `url` is `own` with more query parameters (`/items/1?projection=full` for
+/// `/items/1`): what a templated `self` link's optional variables give when they have values.
+fn adds_to_query(own: &str, url: &str) -> bool {
+    let (own, url) = (url::comparable(own), url::comparable(url));
+    let joint = if own.contains('?') { '&' } else { '?' };
+    url.strip_prefix(own.as_str())
+        .is_some_and(|rest| rest.starts_with(joint) && rest.len() > 1)
+}
+
+/// A `self` link's href resolved as a request to it without template values would be. A
+/// templated one whose variables are all optional (`/items/1{?projection}`) names the
+/// resource once expanded without them (`/items/1`); one with a variable in its path
+/// (`/items/{id}`) names no URL by itself: `None`.
+fn self_url(api: &Api, r: &Resource, href: &str, templated: bool) -> Option<String> {
+    if !templated {
+        return api.resolve_href(r, href).ok();
+    }
+    if template::has_path_variables(href) {
+        return None;
+    }
+    let expanded = template::expand(href, &Value::Null).ok()?;
+    api.resolve_href(r, &expanded).ok()
 }
 
 /// `r`'s `self` link, resolved as a request to it would be.
 fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
     let target = r.version_links().target("self", None).ok()?;
-    if target.templated {
-        return None;
-    }
-    api.resolve_href(r, target.href).ok()
+    self_url(api, r, target.href, target.templated)
 }
 
 /// The URL writes to `r` go to: its `self` link, else the URL it was read from.
@@ -153,6 +182,12 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
             )),
             other => other,
         })?;
+    if target.templated {
+        return Err(Error::MalformedHal(format!(
+            "the resource's self link `{}` is templated with a variable in its path and it has no url it was read from: refresh, update and merge need one own url; read the resource through a concrete url first (api.follow(&r).to(\"self\").with_template_values(..).get())",
+            url::redacted(target.href)
+        )));
+    }
     api.resolve_href(r, target.href)
 }
 
@@ -268,12 +303,13 @@ fn names_version_of(headers: &HeaderMap, r: &Resource) -> bool {
     }
 }
 
+/// Whether the caller set a write's precondition itself. `If-Modified-Since` and `If-Range`
+/// are not one: a server ignores them on anything but a GET or HEAD (RFC 9110 §13.1.3, §13.1.5).
 fn has_precondition(headers: &HeaderMap) -> bool {
     [
         header::IF_MATCH,
         header::IF_NONE_MATCH,
         header::IF_UNMODIFIED_SINCE,
-        header::IF_MODIFIED_SINCE,
     ]
     .iter()
     .any(|h| headers.contains_key(h))

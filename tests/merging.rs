@@ -2,6 +2,7 @@
 
 use halchemy::{Api, Choice, Error, Resource, UpdateOptions};
 use halchemy_testserver::store::{HalServer, Options, WriteAnswer, own_fields};
+use halchemy_testserver::{Reply, Server};
 use serde_json::{Value, json};
 
 const PATH: &str = "/items/1";
@@ -312,4 +313,100 @@ mod edits {
             prop_assert_eq!(own_fields(r.data()), now);
         }
     }
+}
+
+/// `/a`, versioned `"vN"`: a PATCH with the right `If-Match` is applied, unless its query
+/// says `dry_run=true`; the `Authorization` of every request is recorded.
+fn dry_run_server() -> (Server, std::sync::Arc<std::sync::Mutex<(u32, Value)>>) {
+    let state = std::sync::Arc::new(std::sync::Mutex::new((1u32, json!({"a": 0, "b": 0}))));
+    let st = std::sync::Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut g = st.lock().unwrap();
+        let etag = format!("\"v{}\"", g.0);
+        let mut doc = g.1.clone();
+        doc["_links"] = json!({"self": {"href": "/a"}});
+        match req.method.as_str() {
+            "GET" => Reply::new(200).header("etag", &etag).json(&doc),
+            "PATCH" if req.header("if-match") != Some(etag.as_str()) => Reply::new(412),
+            "PATCH" => {
+                if !req
+                    .query()
+                    .iter()
+                    .any(|(k, v)| k == "dry_run" && v == "true")
+                {
+                    let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                    for (k, v) in patch.as_object().unwrap() {
+                        g.1[k] = v.clone();
+                    }
+                    g.0 += 1;
+                }
+                Reply::new(204).header("etag", &format!("\"v{}\"", g.0))
+            }
+            _ => Reply::new(405),
+        }
+    });
+    (s, state)
+}
+
+#[test]
+fn a_merge_sends_the_failed_write_again_with_its_query_and_its_own_headers() {
+    let (s, state) = dry_run_server();
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .bearer_auth("SERVICE")
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/a").get().unwrap();
+    let mut other = api.using_endpoint("/a").get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"b": 1}))
+        .unwrap();
+    s.clear();
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .with_parameters(json!({"dry_run": true}))
+        .bearer_auth("USER-alice")
+        .patch(json!({"a": 1}))
+        .unwrap_err();
+    let Error::PreconditionFailed(conflict) = err else {
+        panic!("{err}")
+    };
+    api.merge(&mut r, &conflict).unwrap().send().unwrap();
+    let sent: Vec<_> = s
+        .requests()
+        .iter()
+        .map(|q| {
+            (
+                q.method.clone(),
+                q.target.clone(),
+                q.header("if-match").map(str::to_owned),
+                q.header("authorization").map(str::to_owned),
+            )
+        })
+        .collect();
+    let alice = Some("Bearer USER-alice".to_owned());
+    assert_eq!(
+        sent,
+        [
+            (
+                "PATCH".into(),
+                "/a?dry_run=true".into(),
+                Some("\"v1\"".into()),
+                alice.clone()
+            ),
+            ("GET".into(), "/a?dry_run=true".into(), None, alice.clone()),
+            (
+                "PATCH".into(),
+                "/a?dry_run=true".into(),
+                Some("\"v2\"".into()),
+                alice
+            ),
+        ]
+    );
+    // A dry run stays a dry run.
+    assert_eq!(state.lock().unwrap().1, json!({"a": 0, "b": 1}));
 }

@@ -318,3 +318,59 @@ fn base_url_user_info_goes_as_basic_credentials_to_the_base_origin_only() {
     api.home().get().unwrap();
     assert_eq!(s.last().header("authorization"), Some("Bearer other"));
 }
+
+#[test]
+fn a_bad_template_with_a_password_in_it_shows_no_password() {
+    let api = Api::builder()
+        .base_url("http://127.0.0.1:9")
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = Resource::from(json!({"_links": {
+        "t": {"href": "http://alice:S3CRET@127.0.0.1:9/x/{id", "templated": true},
+    }}));
+    let err = api
+        .follow(&r)
+        .to("t")
+        .with_template_values(json!({"id": 1}))
+        .url()
+        .unwrap_err();
+    let endpoint = api
+        .using_endpoint("http://bob:HUNTER2@127.0.0.1:9/{x")
+        .with_template_values(json!({"x": 1}))
+        .get()
+        .unwrap_err();
+    for e in [&err, &endpoint] {
+        assert!(matches!(e, Error::UriTemplate { .. }), "{e}");
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("S3CRET") && !shown.contains("HUNTER2"),
+            "{shown}"
+        );
+    }
+    assert!(err.to_string().contains("127.0.0.1:9/x/{id"), "{err}");
+}
+
+#[test]
+fn a_merge_report_shows_no_password() {
+    let base = json!({"hook": "https://svc:OLDPASS@hooks.example/a"});
+    let mine = json!({"hook": "https://svc:MINEPASS@hooks.example/a"});
+    let theirs = json!({"hook": "https://svc:THEIRPASS@hooks.example/a"});
+    let mut merge = halchemy::Merge::new(&base, &mine, &theirs);
+    merge
+        .resolve(
+            "/hook",
+            halchemy::Choice::Value(json!("https://svc:CHOSENPASS@hooks.example/a")),
+        )
+        .unwrap();
+    let shown = format!(
+        "{merge} {merge:?} {} {:?}",
+        merge.conflicts()[0],
+        merge.conflicts()[0]
+    );
+    assert!(!shown.contains("PASS"), "{shown}");
+    assert!(shown.contains("hooks.example/a"), "{shown}");
+    let err = Error::MergeConflicts(Box::new(merge));
+    assert!(!format!("{err} {err:?}").contains("PASS"));
+}

@@ -929,3 +929,80 @@ fn merge_on_conflict_with_a_typed_round_trip_does_not_conflict_on_server_fields(
         out.map(|u| u.conflicts)
     );
 }
+
+/// One counter at `/c`, versioned `"vN"`; a PATCH with the right `If-Match` is applied. The
+/// first one applied is answered `503 Retry-After: 0`, as a gateway answers when the origin
+/// did the work too late.
+fn busy_after_applying() -> (Server, Arc<Mutex<(u32, i64)>>) {
+    let state = Arc::new(Mutex::new((1u32, 0i64)));
+    let st = Arc::clone(&state);
+    let answered_busy = Arc::new(Mutex::new(false));
+    let s = Server::start(move |req| {
+        let mut g = st.lock().unwrap();
+        let etag = format!("\"v{}\"", g.0);
+        let doc = |g: &(u32, i64)| json!({"_links": {"self": {"href": "/c"}}, "n": g.1});
+        match req.method.as_str() {
+            "GET" => Reply::new(200).header("etag", &etag).json(&doc(&g)),
+            "PATCH" => {
+                if req.header("if-match") != Some(etag.as_str()) {
+                    return Reply::new(412).json(&json!({}));
+                }
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                g.1 = patch["n"].as_i64().unwrap();
+                g.0 += 1;
+                let mut busy = answered_busy.lock().unwrap();
+                if !*busy {
+                    *busy = true;
+                    return Reply::new(503).header("retry-after", "0");
+                }
+                Reply::new(200)
+                    .header("etag", &format!("\"v{}\"", g.0))
+                    .json(&doc(&g))
+            }
+            _ => Reply::new(405),
+        }
+    });
+    (s, state)
+}
+
+#[test]
+fn a_repeated_write_that_meets_412_after_a_busy_answer_is_not_a_conflict() {
+    let (s, state) = busy_after_applying();
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .retries(2)
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/c").get().unwrap();
+    let increment = |d: &mut Value| d["n"] = json!(d["n"].as_i64().unwrap() + 1);
+    let err = api.update(&mut r, increment).unwrap_err();
+    // The busy answer stands: the repeat's 412 may be the first attempt's own doing, so update
+    // neither retries nor reports success. One increment asked, one applied.
+    assert!(
+        matches!(&err, Error::Status(a) if a.status() == 503),
+        "{err}"
+    );
+    assert_eq!(state.lock().unwrap().1, 1);
+    assert_eq!(s.count("PATCH"), 2);
+    assert_eq!((r.etag(), &r["n"]), (Some("\"v1\""), &json!(0)));
+    // A plain write through follow_mut: the same, and the resource is left as it was.
+    let (s, _) = busy_after_applying();
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .retries(2)
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/c").get().unwrap();
+    let answer = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"n": 1}))
+        .unwrap();
+    // Not a 412 (a conflict to merge or retry): the 503, as the status policy answers it.
+    assert_eq!(answer.status(), 503);
+    assert_eq!((r.etag(), &r["n"]), (Some("\"v1\""), &json!(0)));
+}

@@ -1,0 +1,243 @@
+//! Which writes carry a resource's precondition: every spelling of its own URL, templated
+//! `self` links (as APIs with projections write them), and what does not count as the
+//! caller's own precondition. Each test fails if a write to the resource's own URL goes out
+//! unconditionally, or a concurrent update is lost with `Ok`.
+
+use std::sync::{Arc, Mutex};
+
+use halchemy::{Api, Error, Resource};
+use halchemy_testserver::{Reply, Server};
+use serde_json::{Value, json};
+
+fn api(s: &Server) -> Api {
+    Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// `/items` embeds the one item `/items/1`, whose `self` link is templated with an optional
+/// query variable (`/items/1{?projection}`) and whose version is its `_etag` (`e1`, `e2`...;
+/// the ETag header quotes it). A PATCH of `/items/1` checks `If-Match` when one is sent and
+/// applies unconditionally otherwise, as many servers do.
+fn projection_server() -> (Server, Arc<Mutex<(u32, Value)>>) {
+    let state = Arc::new(Mutex::new((1u32, json!({"name": "orig", "note": ""}))));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut g = st.lock().unwrap();
+        let etag = format!("e{}", g.0);
+        let item = |g: &(u32, Value)| {
+            let mut d = g.1.clone();
+            d["_etag"] = json!(format!("e{}", g.0));
+            d["_links"] = json!({"self": {"href": "/items/1{?projection}", "templated": true}});
+            d
+        };
+        match (req.method.as_str(), req.path()) {
+            ("GET", "/items") => Reply::new(200).json(&json!({
+                "_links": {"self": {"href": "/items"}},
+                "_embedded": {"items": [item(&g)]}
+            })),
+            ("GET", "/items/1") => Reply::new(200)
+                .header("etag", &format!("\"{etag}\""))
+                .json(&item(&g)),
+            ("PATCH", "/items/1") => {
+                if let Some(m) = req.header("if-match")
+                    && m.trim_matches('"') != etag
+                {
+                    return Reply::new(412).json(&json!({}));
+                }
+                let p: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in p.as_object().unwrap() {
+                    g.1[k] = v.clone();
+                }
+                g.0 += 1;
+                Reply::new(200).json(&item(&g))
+            }
+            _ => Reply::new(404),
+        }
+    });
+    (s, state)
+}
+
+/// Another client renames the item.
+fn someone_renames(api: &Api) {
+    let mut other = api.using_endpoint("/items/1").get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"name": "theirs"}))
+        .unwrap();
+}
+
+#[test]
+fn an_item_with_a_templated_self_link_is_written_with_its_precondition() {
+    let (s, state) = projection_server();
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    assert_eq!(item.etag(), Some("e1"));
+    someone_renames(&api);
+    s.clear();
+    let out = api
+        .follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"name": "mine"}));
+    assert_eq!(s.last().target, "/items/1");
+    assert_eq!(s.last().header("if-match"), Some("e1"));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(state.lock().unwrap().1["name"], "theirs");
+    // The failed write left the item as it was.
+    assert_eq!((item.etag(), &item["name"]), (Some("e1"), &json!("orig")));
+}
+
+#[test]
+fn a_write_with_values_for_the_optional_variables_of_a_templated_self_is_conditional() {
+    let (s, _) = projection_server();
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    someone_renames(&api);
+    let out = api
+        .follow_mut(&mut item)
+        .to("self")
+        .with_template_values(json!({"projection": "full"}))
+        .patch(json!({"name": "mine"}));
+    assert_eq!(s.last().target, "/items/1?projection=full");
+    assert_eq!(s.last().header("if-match"), Some("e1"));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+}
+
+#[test]
+fn a_resource_read_with_a_projection_is_written_with_its_precondition() {
+    let (s, state) = projection_server();
+    let api = api(&s);
+    let mut r = api
+        .using_endpoint("/items/1")
+        .with_parameters(json!({"projection": "full"}))
+        .get()
+        .unwrap();
+    assert_eq!(r.etag(), Some("\"e1\""));
+    someone_renames(&api);
+    s.clear();
+    let out = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"name": "mine"}));
+    assert_eq!(s.last().target, "/items/1");
+    assert_eq!(s.last().header("if-match"), Some("\"e1\""));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(state.lock().unwrap().1["name"], "theirs");
+}
+
+#[test]
+fn update_of_an_item_with_a_templated_self_link_is_conditional_and_loses_nothing() {
+    let (s, state) = projection_server();
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    someone_renames(&api);
+    s.clear();
+    let updated = api
+        .update(&mut item, |d| d["note"] = json!("mine"))
+        .unwrap();
+    let writes: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "PATCH")
+        .map(|q| (q.target.clone(), q.header("if-match").map(str::to_owned)))
+        .collect();
+    // The first PATCH went out with the item's version and met the rename; the second with
+    // the version read after it.
+    assert_eq!(
+        writes,
+        [
+            ("/items/1".to_owned(), Some("e1".to_owned())),
+            ("/items/1".to_owned(), Some("\"e2\"".to_owned()))
+        ]
+    );
+    assert_eq!(updated.conflicts, 1);
+    let server = state.lock().unwrap().1.clone();
+    assert_eq!(
+        (&server["name"], &server["note"]),
+        (&json!("theirs"), &json!("mine"))
+    );
+    assert_eq!(
+        (&item["name"], &item["note"]),
+        (&json!("theirs"), &json!("mine"))
+    );
+}
+
+#[test]
+fn a_self_link_templated_in_its_path_names_no_own_url() {
+    let s = Server::start(|_| Reply::new(204));
+    let api = api(&s);
+    let page = Resource::from(json!({"_embedded": {"items": [
+        {"_links": {"self": {"href": "/items/{id}", "templated": true}}, "_etag": "e1", "n": 1}
+    ]}}));
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    let err = api.update(&mut item, |d| d["n"] = json!(2)).unwrap_err();
+    assert!(
+        matches!(&err, Error::MalformedHal(m) if m.contains("templated")),
+        "{err}"
+    );
+    assert_eq!(s.requests().len(), 0, "nothing is sent");
+    assert_eq!(item["n"], 1);
+}
+
+#[test]
+fn every_spelling_of_the_own_url_carries_the_precondition() {
+    let s = Server::start(|req| match req.method.as_str() {
+        "GET" => Reply::new(200)
+            .header("etag", "\"v1\"")
+            .json(&json!({"_links": {"self": {"href": "/a~b"}}, "n": 1})),
+        _ => Reply::new(204).header("etag", "\"v2\""),
+    });
+    let api = api(&s);
+    let port = s.port();
+    let own = [
+        "/a~b".to_owned(),
+        "/a%7Eb".to_owned(),
+        "/a%7eb".to_owned(),
+        "/%61~b".to_owned(),
+        format!("HTTP://127.0.0.1:{port}/a~b"),
+        "/x/../a~b".to_owned(),
+    ];
+    for href in own {
+        let r = api.using_endpoint("/a~b").get().unwrap();
+        let mut linked = r.clone();
+        linked.data_mut()["_links"]["edit"] = json!({"href": href});
+        let _ = api.follow(&linked).to("edit").put(json!({"n": 2})).unwrap();
+        assert_eq!(s.last().header("if-match"), Some("\"v1\""), "edit = {href}");
+    }
+    // Another resource: no precondition.
+    let r = api.using_endpoint("/a~b").get().unwrap();
+    let mut linked = r.clone();
+    linked.data_mut()["_links"]["edit"] = json!({"href": "/a%7Fb"});
+    api.follow(&linked).to("edit").put(json!({"n": 2})).unwrap();
+    assert_eq!(s.last().header("if-match"), None);
+}
+
+#[test]
+fn if_modified_since_on_a_write_is_not_the_callers_precondition() {
+    let s = Server::start(|req| match req.method.as_str() {
+        "GET" => Reply::new(200)
+            .header("etag", "\"v2\"")
+            .json(&json!({"_links": {"self": {"href": "/a"}}, "n": 2})),
+        // Someone else's write made v2 before ours.
+        _ if req.header("if-match") == Some("\"v2\"") => Reply::new(204),
+        _ if req.header("if-match").is_some() => Reply::new(412),
+        _ => Reply::new(204),
+    });
+    let api = api(&s);
+    let mut r =
+        Resource::from(json!({"_links": {"self": {"href": "/a"}}, "_etag": "\"v1\"", "n": 1}));
+    let out = api
+        .follow_mut(&mut r)
+        .to("self")
+        .with_headers([("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")])
+        .patch(json!({"n": 5}));
+    assert_eq!(s.last().header("if-match"), Some("\"v1\""));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(r["n"], 1);
+}
