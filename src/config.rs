@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::http::{HeaderMap, header};
+use ureq::http::{HeaderMap, HeaderValue, header};
 
 use crate::config_file;
 use crate::error::{Error, Result};
@@ -107,6 +107,8 @@ pub(crate) struct Config {
     pub connect_timeout: Option<Duration>,
     pub retry: Retry,
     pub config_file: Option<PathBuf>,
+    /// The `Authorization` the base URL's user info gave, which goes with that base URL.
+    pub userinfo_authorization: Option<HeaderValue>,
 }
 
 /// Retries of `429 Too Many Requests` and `503 Service Unavailable`: off unless `max` > 0.
@@ -145,6 +147,7 @@ impl Config {
                 max_wait: DEFAULT_MAX_RETRY_WAIT,
             },
             config_file: None,
+            userinfo_authorization: None,
         })
     }
 
@@ -165,11 +168,19 @@ impl Config {
             }
         };
         self.base_origin = Origin::of_url(&parsed);
+        // The credentials of the previous base URL's user info belong to it: they go with it
+        // (unless something else set `Authorization` since).
+        if let Some(old) = self.userinfo_authorization.take()
+            && self.headers.get(header::AUTHORIZATION) == Some(&old)
+        {
+            self.headers.remove(header::AUTHORIZATION);
+        }
         if let Some(c) = credentials
             && !keep_authorization
         {
-            self.headers
-                .insert(header::AUTHORIZATION, headers::value("Authorization", &c)?);
+            let value = headers::value("Authorization", &c)?;
+            self.headers.insert(header::AUTHORIZATION, value.clone());
+            self.userinfo_authorization = Some(value);
         }
         Ok(())
     }
@@ -575,8 +586,9 @@ impl ApiBuilder {
     /// `429 Too Many Requests` or `503 Service Unavailable`, after the wait its `Retry-After`
     /// asks (seconds or an HTTP date; 1 second without one), within the call's
     /// [timeout](ApiBuilder::timeout). Only requests that are safe to repeat are: GET, HEAD,
-    /// OPTIONS, and writes that carry a precondition (`If-Match` or `If-Unmodified-Since`, so
-    /// a repeat cannot apply twice). A POST is never repeated. A repeated write that meets
+    /// OPTIONS, and writes that carry an entity tag's `If-Match` (so a repeat of a write that
+    /// was applied meets `412` instead of applying twice; a date's `If-Unmodified-Since` does
+    /// not ensure that). A POST is never repeated. A repeated write that meets
     /// `412` answers the `429`/`503` instead: the first attempt may have been applied (a
     /// gateway's `503` after the server did the work), so its outcome is unknown, not a
     /// conflict. Defaults to 0 (off).

@@ -53,6 +53,8 @@ pub struct Merging<'a> {
     url: String,
     /// The headers the failed write set itself (its credentials, say), sent again.
     headers: HeaderMap,
+    /// The failed write's content type, when it was JSON.
+    content_type: String,
 }
 
 impl Api {
@@ -125,7 +127,9 @@ impl Api {
                 reason: "a delete has nothing to merge".to_owned(),
             });
         };
-        let headers = own_headers(self, &conflict.response.meta().request.headers);
+        let sent = &conflict.response.meta().request.headers;
+        let headers = own_headers(self, sent);
+        let content_type = json_content_type(sent);
         let theirs = read(self, url, headers.clone())?;
         let put_fields = match intent {
             WriteIntent::Replace(Value::Object(body)) => Some(body.keys().cloned().collect()),
@@ -144,24 +148,52 @@ impl Api {
             put_fields,
             url: url.clone(),
             headers,
+            content_type,
         })
     }
 }
 
 /// The server's current version of `url`: a plain GET that must answer with JSON.
+/// Headers that describe one body or one attempt (its digest, its encoding, its idempotency
+/// key): the merged write has a body of its own and is another attempt.
+const OF_THE_BODY: [&str; 8] = [
+    "content-type",
+    "content-encoding",
+    "content-length",
+    "content-md5",
+    "content-digest",
+    "repr-digest",
+    "digest",
+    "idempotency-key",
+];
+
 /// The headers a write sent that the Api does not send the same way: those the request set
-/// itself, without its precondition and its content type (the merged write has its own).
+/// itself (its credentials, say), without its precondition and what belongs to its body.
 fn own_headers(api: &Api, sent: &HeaderMap) -> HeaderMap {
     let mut own = HeaderMap::new();
     for (name, value) in sent {
         let default = api.config.headers.get_all(name).iter().any(|d| d == value);
         let replaced =
-            transport::PRECONDITIONS.contains(name) || name == ureq::http::header::CONTENT_TYPE;
+            transport::PRECONDITIONS.contains(name) || OF_THE_BODY.contains(&name.as_str());
         if !default && !replaced {
             own.append(name.clone(), value.clone());
         }
     }
     own
+}
+
+/// The content type of the merged write: the failed write's when it was JSON
+/// (`application/merge-patch+json`, say), else `application/json`.
+fn json_content_type(sent: &HeaderMap) -> String {
+    sent.get(ureq::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|t| t.trim().ends_with("json"))
+        })
+        .unwrap_or("application/json")
+        .to_owned()
 }
 
 /// Reads the server's version at `url` for a merge, with `headers` over the Api's.
@@ -245,7 +277,7 @@ impl<'a> Merging<'a> {
             self.method,
             self.url,
             self.headers,
-            Some(Body::value(body, "application/json")),
+            Some(Body::value(body, self.content_type)),
             self.api.config.timeout,
         )?;
         let mut next = self.theirs;
@@ -259,8 +291,13 @@ impl<'a> Merging<'a> {
         }
         // The failed write was judged to go to the resource's own URL; the merged one goes
         // to the same URL.
-        let answer =
-            write::write_judged(self.api, prepared, Holder::Exclusive(&mut next), true, true)?;
+        let answer = write::write_judged(
+            self.api,
+            prepared,
+            Holder::Exclusive(&mut next),
+            true,
+            write::Ownership::Own,
+        )?;
         if !write::succeeded(&answer) {
             return Err(Error::Status(Box::new(answer)));
         }

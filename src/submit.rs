@@ -162,7 +162,7 @@ struct Planned {
     url: String,
     body: Option<Body>,
     /// Whether the target is the resource's own URL (before the values' query).
-    own: bool,
+    own: write::Ownership,
 }
 
 impl<'a> Submit<'a> {
@@ -343,7 +343,10 @@ impl<'a> Submit<'a> {
         };
         // Judged before values go into the query: a DELETE of the resource itself with
         // `?reason=..` is still a write of the resource, and carries its precondition.
-        let own = write::is_own_url(self.api, r, &url);
+        let own = match write::is_own_url(self.api, r, &url) {
+            true => write::Ownership::Own,
+            false => write::Ownership::Other,
+        };
         let in_query = matches!(
             method,
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS

@@ -5,25 +5,63 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The issuer named by the certificate `host:port` presents (`CN=…, O=…`), or `None` when it
-/// cannot be read within `timeout`.
+/// cannot be read within `timeout`, which bounds the whole probe.
 pub(crate) fn issuer(host: &str, port: u16, timeout: Duration) -> Option<String> {
     let der = backend::presented_certificate(host, port, timeout).ok()??;
     issuer_name(&der)
 }
 
-/// A connection to `host:port` with read and write timeouts.
-fn connect(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
+/// A connection to `host:port` that gives up `timeout` from now.
+fn connect(host: &str, port: u16, timeout: Duration) -> io::Result<Bounded> {
+    let until = Instant::now() + timeout;
     let address: SocketAddr = (host.trim_matches(['[', ']']), port)
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::other("no address"))?;
-    let socket = TcpStream::connect_timeout(&address, timeout)?;
-    socket.set_read_timeout(Some(timeout))?;
-    socket.set_write_timeout(Some(timeout))?;
-    Ok(socket)
+    let left = until.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    let socket = TcpStream::connect_timeout(&address, left)?;
+    Ok(Bounded { socket, until })
+}
+
+/// A connection with one deadline: every read and write waits at most the time left, so a
+/// server that sends one byte at a time cannot hold the probe past it.
+#[derive(Debug)]
+struct Bounded {
+    socket: TcpStream,
+    until: Instant,
+}
+
+impl Bounded {
+    fn left(&self) -> io::Result<Duration> {
+        match self.until.saturating_duration_since(Instant::now()) {
+            left if left.is_zero() => Err(io::ErrorKind::TimedOut.into()),
+            left => Ok(left),
+        }
+    }
+}
+
+impl io::Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.socket.set_read_timeout(Some(self.left()?))?;
+        self.socket.read(buf)
+    }
+}
+
+impl io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.socket.set_write_timeout(Some(self.left()?))?;
+        self.socket.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.socket.flush()
+    }
 }
 
 /// Under native-tls: its own errors are text (OpenSSL's, Schannel's, Security Framework's).

@@ -167,7 +167,17 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 _ => {
                     let e = ureq::Error::Timeout(ureq::Timeout::Global);
                     let headers = filtered.unwrap_or(all_headers);
-                    return no_response(api, method, url, headers, body, e, raise_network, started);
+                    return no_response(
+                        api,
+                        method,
+                        url,
+                        headers,
+                        body,
+                        e,
+                        raise_network,
+                        started,
+                        deadline,
+                    );
                 }
             },
         };
@@ -191,7 +201,17 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             }
             Err(e) => {
                 let headers = filtered.unwrap_or(all_headers);
-                return no_response(api, method, url, headers, body, e, raise_network, started);
+                return no_response(
+                    api,
+                    method,
+                    url,
+                    headers,
+                    body,
+                    e,
+                    raise_network,
+                    started,
+                    deadline,
+                );
             }
         };
         let status = response.status();
@@ -291,7 +311,17 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
             }
             Err(e) => {
                 let headers = filtered.unwrap_or(all_headers);
-                return no_response(api, method, url, headers, body, e, raise_network, started);
+                return no_response(
+                    api,
+                    method,
+                    url,
+                    headers,
+                    body,
+                    e,
+                    raise_network,
+                    started,
+                    deadline,
+                );
             }
         };
         log::debug!(
@@ -343,7 +373,7 @@ fn read_body(
 
 /// How long to wait before sending the request again after a `429` or `503`, or `None` when
 /// it is not to be sent again: retries off or used up, a method that is not safe to repeat
-/// (only GET, HEAD, OPTIONS and writes carrying a precondition are), a wait longer than the
+/// (only GET, HEAD, OPTIONS and writes carrying an entity tag's `If-Match` are), a wait longer than the
 /// cap, or one that would pass the call's deadline.
 fn busy_wait(
     config: &crate::config::Config,
@@ -360,13 +390,13 @@ fn busy_wait(
     }
     let repeatable = match *method {
         Method::GET | Method::HEAD | Method::OPTIONS => true,
-        // A precondition naming a version makes a repeat harmless (`If-Match: *` does not).
-        Method::PUT | Method::PATCH | Method::DELETE => {
-            headers
-                .get(header::IF_MATCH)
-                .is_some_and(|v| v.as_bytes().trim_ascii() != b"*")
-                || headers.contains_key(header::IF_UNMODIFIED_SINCE)
-        }
+        // An entity tag names one version, so a repeat of a write the first attempt already
+        // made meets `412` instead of applying twice. `If-Match: *` does not, and neither
+        // does `If-Unmodified-Since`: a date of one-second resolution still matches after a
+        // write made within that second.
+        Method::PUT | Method::PATCH | Method::DELETE => headers
+            .get(header::IF_MATCH)
+            .is_some_and(|v| v.as_bytes().trim_ascii() != b"*"),
         _ => false,
     };
     if !repeatable {
@@ -623,7 +653,7 @@ fn parse_body(bytes: Vec<u8>) -> (Value, ResponseBody) {
 /// the message can say it (one more connection, stopped after the certificate; never through
 /// a proxy, which the probe could not use).
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn name_the_issuer(api: &Api, url: &str, error: &mut NetworkError) {
+fn name_the_issuer(api: &Api, url: &str, error: &mut NetworkError, deadline: Option<Instant>) {
     if !crate::tls_probe::is_unknown_issuer(error.ureq_error())
         || api.agent.config().proxy().is_some()
     {
@@ -635,11 +665,18 @@ fn name_the_issuer(api: &Api, url: &str, error: &mut NetworkError) {
     let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
         return;
     };
-    let timeout = api
+    let mut timeout = api
         .config
         .connect_timeout
         .unwrap_or(Duration::from_secs(10))
         .min(Duration::from_secs(5));
+    // Within the call's deadline.
+    if let Some(deadline) = deadline {
+        timeout = timeout.min(deadline.saturating_duration_since(Instant::now()));
+    }
+    if timeout.is_zero() {
+        return;
+    }
     if let Some(issuer) = crate::tls_probe::issuer(host, port, timeout) {
         error.name_issuer(&issuer);
     }
@@ -655,14 +692,17 @@ fn no_response(
     e: ureq::Error,
     raise: bool,
     started: Instant,
+    deadline: Option<Instant>,
 ) -> Result<Resource> {
     let error = NetworkError::new(method.as_str(), &url::redacted(&url), e);
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
     let error = {
         let mut error = error;
-        name_the_issuer(api, &url, &mut error);
+        name_the_issuer(api, &url, &mut error, deadline);
         error
     };
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    let _ = deadline;
     log::debug!(target: "halchemy", "{error} after {:?}", started.elapsed());
     if raise {
         return Err(Error::Network(Box::new(error)));

@@ -12,7 +12,6 @@ use crate::api::Api;
 use crate::error::{Conflict, Error, Result};
 use crate::merge;
 use crate::resource::Resource;
-use crate::template;
 use crate::transport::{self, Prepared};
 use crate::url;
 use crate::validators::Validators;
@@ -109,10 +108,44 @@ pub(crate) fn is_write(method: &Method) -> bool {
     matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
 }
 
-/// Whether `url` is one of `r`'s own URLs: its `self` link, or the URL it was read from.
-/// Every `self` link counts: a resource the server gave two writes to either with its
-/// validators. A templated `self` link counts expanded without values, and with values for
-/// its optional query variables ([`self_url`], [`adds_to_query`]).
+/// How a write's URL relates to the resource it was made through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ownership {
+    /// One of its own URLs: the write carries its precondition, and a success brings it
+    /// forward.
+    Own,
+    /// Its templated `self` link: maybe the resource itself (`/items/1{?projection}`), maybe
+    /// another one a variable names (`/people{?id}`). The write carries its precondition, so
+    /// no concurrent update is lost, but a success leaves the resource as it was: data and
+    /// validators of another resource are never taken, and its next write fails safe.
+    Maybe,
+    /// Another URL: no precondition, and the resource is left alone.
+    Other,
+}
+
+/// How `prepared` relates to `r`: [`Ownership::Own`] for one of `r`'s own URLs (with or
+/// without `with_parameters`), [`Ownership::Maybe`] for a request through `r`'s templated
+/// `self` link, else [`Ownership::Other`].
+pub(crate) fn ownership(api: &Api, r: &Resource, prepared: &Prepared) -> Ownership {
+    let own = |url: &str| is_own_url(api, r, url);
+    if own(&prepared.url) || prepared.unparameterized.as_deref().is_some_and(own) {
+        return Ownership::Own;
+    }
+    let through_templated_self = prepared.rel.as_deref() == Some("self")
+        && r.version_links()
+            .links_of("self")
+            .unwrap_or_default()
+            .iter()
+            .any(|link| link.templated);
+    match through_templated_self {
+        true => Ownership::Maybe,
+        false => Ownership::Other,
+    }
+}
+
+/// Whether `url` is one of `r`'s own URLs: a `self` link that is not templated, or the URL
+/// it was read from. Every such `self` link counts: a resource the server gave two writes to
+/// either with its validators.
 pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
     if r.read_url().is_some_and(|own| url::same_resource(own, url)) {
         return true;
@@ -121,45 +154,19 @@ pub(crate) fn is_own_url(api: &Api, r: &Resource, url: &str) -> bool {
         .links_of("self")
         .unwrap_or_default()
         .iter()
-        .filter_map(|link| {
-            Some((
-                self_url(api, r, &link.href, link.templated)?,
-                link.templated,
-            ))
-        })
-        .any(|(own, templated)| {
-            url::same_resource(&own, url) || (templated && adds_to_query(&own, url))
-        })
+        .filter(|link| !link.templated)
+        .filter_map(|link| api.resolve_href(r, &link.href).ok())
+        .any(|own| url::same_resource(&own, url))
 }
 
-/// Whether `url` is `own` with more query parameters (`/items/1?projection=full` for
-/// `/items/1`): what a templated `self` link's optional variables give when they have values.
-fn adds_to_query(own: &str, url: &str) -> bool {
-    let (own, url) = (url::comparable(own), url::comparable(url));
-    let joint = if own.contains('?') { '&' } else { '?' };
-    url.strip_prefix(own.as_str())
-        .is_some_and(|rest| rest.starts_with(joint) && rest.len() > 1)
-}
-
-/// A `self` link's href resolved as a request to it without template values would be. A
-/// templated one whose variables are all optional (`/items/1{?projection}`) names the
-/// resource once expanded without them (`/items/1`); one with a variable in its path
-/// (`/items/{id}`) names no URL by itself: `None`.
-fn self_url(api: &Api, r: &Resource, href: &str, templated: bool) -> Option<String> {
-    if !templated {
-        return api.resolve_href(r, href).ok();
-    }
-    if template::has_path_variables(href) {
-        return None;
-    }
-    let expanded = template::expand(href, &Value::Null).ok()?;
-    api.resolve_href(r, &expanded).ok()
-}
-
-/// `r`'s `self` link, resolved as a request to it would be.
+/// `r`'s `self` link, resolved as a request to it would be; `None` for a templated one,
+/// which names no one URL by itself.
 fn own_self_url(api: &Api, r: &Resource) -> Option<String> {
     let target = r.version_links().target("self", None).ok()?;
-    self_url(api, r, target.href, target.templated)
+    if target.templated {
+        return None;
+    }
+    api.resolve_href(r, target.href).ok()
 }
 
 /// The URL writes to `r` go to: its `self` link, else the URL it was read from.
@@ -184,7 +191,7 @@ pub(crate) fn own_url(api: &Api, r: &Resource) -> Result<String> {
         })?;
     if target.templated {
         return Err(Error::MalformedHal(format!(
-            "the resource's self link `{}` is templated with a variable in its path and it has no url it was read from: refresh, update and merge need one own url; read the resource through a concrete url first (api.follow(&r).to(\"self\").with_template_values(..).get())",
+            "the resource's self link `{}` is templated and it has no url it was read from, so its own url is not known (a template variable may name another resource): refresh, update and merge need it; read the resource through a concrete url first (api.follow(&r).to(\"self\").with_template_values(..).get())",
             url::redacted(target.href)
         )));
     }
@@ -206,24 +213,25 @@ pub(crate) fn write_with(
     holder: Holder<'_>,
     raise_network: bool,
 ) -> Result<Resource> {
-    let own = holder.resource().is_some_and(|r| {
-        is_own_url(api, r, &prepared.url)
-            || (prepared.unparameterized.as_deref()).is_some_and(|u| is_own_url(api, r, u))
-    });
-    write_judged(api, prepared, holder, raise_network, own)
+    let judged = match holder.resource() {
+        Some(r) => ownership(api, r, &prepared),
+        None => Ownership::Other,
+    };
+    write_judged(api, prepared, holder, raise_network, judged)
 }
 
-/// [`write_with`], told whether the write is to the resource's own URL (a HAL-FORMS submit
+/// [`write_with`], told how the write's URL relates to the resource (a HAL-FORMS submit
 /// decides that before its values go into the query).
 pub(crate) fn write_judged(
     api: &Api,
     mut prepared: Prepared,
     mut holder: Holder<'_>,
     raise_network: bool,
-    own: bool,
+    judged: Ownership,
 ) -> Result<Resource> {
+    let own = judged == Ownership::Own;
     let caller_precondition = has_precondition(&prepared.headers);
-    if own
+    if judged != Ownership::Other
         && !caller_precondition
         && let Some(r) = holder.resource()
     {
@@ -416,11 +424,17 @@ fn bring_forward(
         r.set_meta(Arc::clone(response.meta_arc()));
         return;
     }
-    let has_validators = response.has_validators();
     // Only move to a version the answer names, unless the resource never had validators. A
     // resource deleted through this copy counts as having them: recreated under a version
-    // the answer does not name, it keeps asking `If-None-Match: *`, which now fails safe.
-    let may_move = has_validators || !(r.has_validators() || r.validators().deleted);
+    // the answer does not name, it keeps asking `If-None-Match: *`, which now fails safe. A
+    // resource with an ETag moves only to one: a `Last-Modified` alone would make its next
+    // write conditional on a date, which a write by someone else within the same second
+    // still matches.
+    let names_version = match r.etag() {
+        Some(_) => response.etag().is_some(),
+        None => response.has_validators(),
+    };
+    let may_move = names_version || !(r.has_validators() || r.validators().deleted);
     // a. The answer is the resource's representation.
     if is_representation_of(api, r, response) {
         if may_move {

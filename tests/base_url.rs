@@ -199,3 +199,60 @@ fn host_names_and_ip_literals_both_reach_the_server() {
         assert_eq!(r["via"], "v6");
     }
 }
+
+#[test]
+fn credentials_from_a_base_urls_user_info_go_with_that_base_url() {
+    let other = Server::start(|_| Reply::new(200).json(&serde_json::json!({})));
+    // Replaced at run time.
+    let mut a = Api::builder()
+        .base_url("http://alice:ALICEPW@127.0.0.1:9/api")
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    a.set_base_url(other.base_url()).unwrap();
+    a.home().get().unwrap();
+    assert_eq!(other.last().header("authorization"), None);
+    // Replaced by the builder over a configuration file's base URL.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".halchemy");
+    std::fs::write(
+        &path,
+        "[halchemy]\nbase_url = http://alice:ALICEPW@127.0.0.1:9/api\n",
+    )
+    .unwrap();
+    let b = Api::builder()
+        .config_file(&path)
+        .base_url(other.base_url())
+        .no_proxy()
+        .build()
+        .unwrap();
+    b.home().get().unwrap();
+    assert_eq!(other.last().header("authorization"), None);
+    // A base URL with user info of its own still sends it, and an Authorization set
+    // explicitly stays whatever the base URL.
+    let mut c = Api::builder()
+        .base_url(other.base_url().replace("http://", "http://bob:BOBPW@"))
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    c.home().get().unwrap();
+    assert_eq!(
+        other.last().header("authorization"),
+        Some("Basic Ym9iOkJPQlBX")
+    );
+    c.set_base_url(other.base_url()).unwrap();
+    c.home().get().unwrap();
+    assert_eq!(other.last().header("authorization"), None);
+    let d = Api::builder()
+        .base_url("http://alice:ALICEPW@127.0.0.1:9/api")
+        .bearer_auth("TOKEN")
+        .base_url(other.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    d.home().get().unwrap();
+    assert_eq!(other.last().header("authorization"), Some("Bearer TOKEN"));
+}

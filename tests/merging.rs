@@ -410,3 +410,71 @@ fn a_merge_sends_the_failed_write_again_with_its_query_and_its_own_headers() {
     // A dry run stays a dry run.
     assert_eq!(state.lock().unwrap().1, json!({"a": 0, "b": 1}));
 }
+
+#[test]
+fn a_merge_does_not_resend_what_belonged_to_the_failed_writes_body() {
+    let (s, state) = dry_run_server();
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/a").get().unwrap();
+    let mut other = api.using_endpoint("/a").get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"b": 1}))
+        .unwrap();
+    s.clear();
+    let err = api
+        .follow_mut(&mut r)
+        .to("self")
+        .with_headers([
+            ("Idempotency-Key", "k-123"),
+            ("Content-Digest", "sha-256=:AAAA:"),
+            ("X-Trace", "t-1"),
+        ])
+        .patch(halchemy::Body::value(
+            json!({"a": 1}),
+            "application/merge-patch+json",
+        ))
+        .unwrap_err();
+    let Error::PreconditionFailed(conflict) = err else {
+        panic!("{err}")
+    };
+    api.merge(&mut r, &conflict).unwrap().send().unwrap();
+    let requests = s.requests();
+    let [_, read, write] = requests.as_slice() else {
+        panic!("{requests:?}")
+    };
+    for q in [read, write] {
+        assert_eq!(
+            q.header("idempotency-key"),
+            None,
+            "{} {}",
+            q.method,
+            q.target
+        );
+        assert_eq!(
+            q.header("content-digest"),
+            None,
+            "{} {}",
+            q.method,
+            q.target
+        );
+        assert_eq!(
+            q.header("x-trace"),
+            Some("t-1"),
+            "{} {}",
+            q.method,
+            q.target
+        );
+    }
+    assert_eq!(
+        write.header("content-type"),
+        Some("application/merge-patch+json")
+    );
+    assert_eq!(write.header("if-match"), Some("\"v2\""));
+    assert_eq!(state.lock().unwrap().1, json!({"a": 1, "b": 1}));
+}

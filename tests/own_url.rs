@@ -131,41 +131,163 @@ fn a_resource_read_with_a_projection_is_written_with_its_precondition() {
 }
 
 #[test]
-fn update_of_an_item_with_a_templated_self_link_is_conditional_and_loses_nothing() {
+fn update_of_an_item_whose_only_self_link_is_templated_sends_nothing() {
+    // Without the URL it was read from, the item's own URL is not known: `/items/1` is a
+    // guess that a template like `/people{?id}` would get wrong.
     let (s, state) = projection_server();
     let api = api(&s);
     let page = api.using_endpoint("/items").get().unwrap();
     let mut item = page.embedded_many("items").unwrap().remove(0);
-    someone_renames(&api);
     s.clear();
-    let updated = api
+    let err = api
         .update(&mut item, |d| d["note"] = json!("mine"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::MalformedHal(m) if m.contains("templated")),
+        "{err}"
+    );
+    assert_eq!(s.requests().len(), 0, "nothing is sent");
+    assert!(api.refresh(&mut item).is_err());
+    assert_eq!((item.etag(), &item["note"]), (Some("e1"), &json!("")));
+    assert_eq!(state.lock().unwrap().1["note"], "");
+}
+
+#[test]
+fn a_success_through_a_templated_self_link_leaves_the_resource_as_it_was() {
+    let (s, state) = projection_server();
+    let api = api(&s);
+    let page = api.using_endpoint("/items").get().unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    let answer = api
+        .follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"name": "mine"}))
         .unwrap();
-    let writes: Vec<_> = s
-        .requests()
-        .into_iter()
-        .filter(|q| q.method == "PATCH")
-        .map(|q| (q.target.clone(), q.header("if-match").map(str::to_owned)))
-        .collect();
-    // The first PATCH went out with the item's version and met the rename; the second with
-    // the version read after it.
-    assert_eq!(
-        writes,
-        [
-            ("/items/1".to_owned(), Some("e1".to_owned())),
-            ("/items/1".to_owned(), Some("\"e2\"".to_owned()))
-        ]
+    assert_eq!(s.last().header("if-match"), Some("e1"));
+    assert_eq!(answer.status(), 200);
+    assert_eq!(state.lock().unwrap().1["name"], "mine");
+    // Maybe the item, maybe not: it is not brought forward, and its next write fails safe.
+    assert_eq!((item.etag(), &item["name"]), (Some("e1"), &json!("orig")));
+    let again = api
+        .follow_mut(&mut item)
+        .to("self")
+        .patch(json!({"note": "x"}));
+    assert!(
+        matches!(again, Err(Error::PreconditionFailed(_))),
+        "{again:?}"
     );
-    assert_eq!(updated.conflicts, 1);
-    let server = state.lock().unwrap().1.clone();
+}
+
+/// People at `/people?id=N` (the `id` variable of the templated `self` link `/people{?id}`
+/// names the person) beside the directory at `/people`; every write with `If-Match` is
+/// compare-and-swap, and each person links its spouse.
+fn people_server() -> (Server, Arc<Mutex<Value>>) {
+    let state = Arc::new(Mutex::new(json!({
+        "dir": {"v": 1, "doc": {"count": 2}},
+        "7": {"v": 1, "doc": {"name": "Ann", "n": 1}},
+        "8": {"v": 1, "doc": {"name": "Bob", "n": 1}},
+    })));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let mut g = st.lock().unwrap();
+        let id = req
+            .query()
+            .into_iter()
+            .find(|(k, _)| k == "id")
+            .map_or("dir".to_owned(), |(_, v)| v);
+        let Some(entry) = g.get_mut(&id) else {
+            return Reply::new(404);
+        };
+        let etag = format!("\"{id}-v{}\"", entry["v"]);
+        let shown = |entry: &Value| {
+            let mut d = entry["doc"].clone();
+            d["_links"] = match id.as_str() {
+                "dir" => json!({"self": {"href": "/people"}}),
+                "7" => json!({"self": {"href": "/people{?id}", "templated": true},
+                              "spouse": {"href": "/people?id=8"}}),
+                _ => json!({"self": {"href": "/people{?id}", "templated": true}}),
+            };
+            d
+        };
+        if req.method == "GET" {
+            return Reply::new(200).header("etag", &etag).json(&shown(entry));
+        }
+        if req.header("if-match").is_some_and(|m| m != etag) {
+            return Reply::new(412);
+        }
+        if req.method == "PATCH" || req.method == "PUT" {
+            let body: Value = serde_json::from_slice(&req.body).unwrap();
+            for (k, v) in body.as_object().unwrap() {
+                entry["doc"][k] = v.clone();
+            }
+        }
+        entry["v"] = json!(entry["v"].as_u64().unwrap() + 1);
+        let etag = format!("\"{id}-v{}\"", entry["v"]);
+        Reply::new(200).header("etag", &etag).json(&shown(entry))
+    });
+    (s, state)
+}
+
+fn person(api: &Api, id: u32) -> Resource {
+    api.using_endpoint("/people")
+        .with_parameters(json!({"id": id}))
+        .get()
+        .unwrap()
+}
+
+#[test]
+fn update_and_refresh_of_a_resource_read_through_its_templated_self_use_the_url_read() {
+    let (s, state) = people_server();
+    let api = api(&s);
+    let mut ann = person(&api, 7);
+    s.clear();
+    api.update(&mut ann, |d| d["n"] = json!(d["n"].as_i64().unwrap() + 1))
+        .unwrap();
+    let q = s.last();
     assert_eq!(
-        (&server["name"], &server["note"]),
-        (&json!("theirs"), &json!("mine"))
+        (q.method.as_str(), q.target.as_str()),
+        ("PATCH", "/people?id=7")
     );
+    assert_eq!(q.header("if-match"), Some("\"7-v1\""));
+    assert_eq!(state.lock().unwrap()["7"]["doc"]["n"], 2);
     assert_eq!(
-        (&item["name"], &item["note"]),
-        (&json!("theirs"), &json!("mine"))
+        state.lock().unwrap()["dir"]["v"],
+        1,
+        "the directory is untouched"
     );
+    assert_eq!((ann.etag(), &ann["n"]), (Some("\"7-v2\""), &json!(2)));
+    api.refresh(&mut ann).unwrap();
+    assert_eq!(s.last().target, "/people?id=7");
+    assert_eq!(
+        (ann.etag(), &ann["name"]),
+        (Some("\"7-v2\""), &json!("Ann"))
+    );
+}
+
+#[test]
+fn a_write_to_another_resource_the_template_could_name_carries_no_precondition() {
+    let (s, state) = people_server();
+    let api = api(&s);
+    let mut ann = person(&api, 7);
+    let before = (ann.etag().map(str::to_owned), ann.data().clone());
+    api.follow_mut(&mut ann)
+        .to("spouse")
+        .put(json!({"name": "Bobby"}))
+        .unwrap();
+    assert_eq!(s.last().target, "/people?id=8");
+    assert_eq!(s.last().header("if-match"), None);
+    assert_eq!(state.lock().unwrap()["8"]["doc"]["name"], "Bobby");
+    assert_eq!((ann.etag().map(str::to_owned), ann.data().clone()), before);
+    // Through `self` with another person's id: her precondition goes along (the write fails
+    // rather than overwrite blindly), and she never takes his data.
+    let out = api
+        .follow_mut(&mut ann)
+        .to("self")
+        .with_template_values(json!({"id": 8}))
+        .put(json!({"name": "Ann's"}));
+    assert_eq!(s.last().header("if-match"), Some("\"7-v1\""));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!((ann.etag().map(str::to_owned), ann.data().clone()), before);
 }
 
 #[test]

@@ -1006,3 +1006,102 @@ fn a_repeated_write_that_meets_412_after_a_busy_answer_is_not_a_conflict() {
     assert_eq!(answer.status(), 503);
     assert_eq!((r.etag(), &r["n"]), (Some("\"v1\""), &json!(0)));
 }
+
+#[test]
+fn a_write_conditional_on_a_date_is_not_repeated_after_a_busy_answer() {
+    // A resource with only a Last-Modified; the first PATCH is applied, then answered 503.
+    let tags = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let st = Arc::clone(&tags);
+    let answered_busy = Arc::new(Mutex::new(false));
+    let s = Server::start(move |req| {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let doc = json!({"_links": {"self": {"href": "/t"}}, "tags": *st.lock().unwrap()});
+        match req.method.as_str() {
+            "GET" => Reply::new(200).header("last-modified", date).json(&doc),
+            _ if req.header("if-unmodified-since") != Some(date) => Reply::new(412),
+            _ => {
+                st.lock().unwrap().push(json!("vip"));
+                let mut busy = answered_busy.lock().unwrap();
+                if !*busy {
+                    *busy = true;
+                    return Reply::new(503).header("retry-after", "0");
+                }
+                Reply::new(204).header("last-modified", date)
+            }
+        }
+    });
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .retries(2)
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/t").get().unwrap();
+    let answer = api
+        .follow_mut(&mut r)
+        .to("self")
+        .patch(halchemy::Body::value(
+            json!([{"op": "add", "path": "/tags/-", "value": "vip"}]),
+            "application/json-patch+json",
+        ))
+        .unwrap();
+    assert_eq!(answer.status(), 503);
+    assert_eq!(s.count("PATCH"), 1, "not repeated");
+    assert_eq!(*tags.lock().unwrap(), [json!("vip")]);
+}
+
+#[test]
+fn a_write_answered_with_a_date_alone_does_not_trade_the_etag_for_it() {
+    // GET answers an ETag and a Last-Modified; a write's 204 only a Last-Modified (servers
+    // that compute ETags from bodies do this). Dates have one-second resolution.
+    let state = Arc::new(Mutex::new((1u32, json!({"a": 0, "b": 0}))));
+    let st = Arc::clone(&state);
+    let s = Server::start(move |req| {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let mut g = st.lock().unwrap();
+        let etag = format!("\"v{}\"", g.0);
+        match req.method.as_str() {
+            "GET" => {
+                let mut doc = g.1.clone();
+                doc["_links"] = json!({"self": {"href": "/x"}});
+                Reply::new(200)
+                    .header("etag", &etag)
+                    .header("last-modified", date)
+                    .json(&doc)
+            }
+            _ => {
+                let fits = match (req.header("if-match"), req.header("if-unmodified-since")) {
+                    (Some(m), _) => m == etag,
+                    (None, Some(d)) => d == date,
+                    (None, None) => true,
+                };
+                if !fits {
+                    return Reply::new(412);
+                }
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    g.1[k] = v.clone();
+                }
+                g.0 += 1;
+                Reply::new(204).header("last-modified", date)
+            }
+        }
+    });
+    let api = api_at(&s.base_url());
+    let mut mine = api.using_endpoint("/x").get().unwrap();
+    api.follow_mut(&mut mine)
+        .to("self")
+        .patch(json!({"a": 1}))
+        .unwrap();
+    // Not moved to a version named by a date alone: the old data and the old ETag.
+    assert_eq!((mine.etag(), &mine["a"]), (Some("\"v1\""), &json!(0)));
+    let mut other = api.using_endpoint("/x").get().unwrap();
+    api.follow_mut(&mut other)
+        .to("self")
+        .patch(json!({"b": 7}))
+        .unwrap();
+    let out = api.follow_mut(&mut mine).to("self").patch(json!({"b": 0}));
+    assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
+    assert_eq!(state.lock().unwrap().1, json!({"a": 1, "b": 7}));
+}

@@ -423,3 +423,65 @@ fn an_rsa_key_in_pkcs1_form_works_as_a_client_key() {
     assert_eq!(api.home().get().unwrap().status(), 200);
     assert_eq!(server.served(), 1);
 }
+
+#[test]
+fn the_issuer_probe_stays_within_the_calls_timeout() {
+    // The first connection is a TLS server whose issuer is unknown; every later one (the
+    // probe's) answers the ClientHello with the start of a record, then one byte every 200 ms.
+    let ca = Ca::new("dripping ca");
+    let cert = ca.server(&["127.0.0.1"]);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone()));
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der.clone()], key)
+            .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            match counter.fetch_add(1, Ordering::SeqCst) {
+                0 => {
+                    std::thread::spawn(move || serve(config, stream, &AtomicUsize::new(0)));
+                }
+                _ => {
+                    std::thread::spawn(move || {
+                        let _ = stream.read(&mut [0; 4096]);
+                        let _ = stream.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+                        for _ in 0..150 {
+                            std::thread::sleep(std::time::Duration::from_millis(200));
+                            if stream.write_all(&[0]).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    });
+    let api = Api::builder()
+        .base_url(format!("https://127.0.0.1:{port}"))
+        .timeout(Some(std::time::Duration::from_secs(1)))
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let message = tls_failure(api.home().get());
+    let took = started.elapsed();
+    assert!(message.contains("not trusted"), "{message}");
+    assert_eq!(connections.load(Ordering::SeqCst), 2, "the probe connected");
+    // One deadline per call: the probe ends with it (with room for a loaded machine), not
+    // when the server stops sending.
+    assert!(
+        took < std::time::Duration::from_secs(4),
+        "a call with a 1 s timeout took {took:?}"
+    );
+}
