@@ -100,9 +100,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
             "halchemy" => {
                 for (key, value) in entries {
                     let value = value.as_deref().unwrap_or("").trim();
-                    // A base URL may hold a password: never repeat it.
-                    let shown = crate::url::redacted(value);
-                    let bad = |why: &str| fail(format!("[{section}] {key} = {shown:?}: {why}"));
+                    let known = matches!(
+                        key.to_ascii_lowercase().as_str(),
+                        "base_url" | "link_resolution" | "parameters_list_style" | "etag_field"
+                    );
+                    let shown = entry(key, value, known);
+                    let bad = |why: &str| fail(format!("[{section}] {shown}: {why}"));
                     match key.to_ascii_lowercase().as_str() {
                         "base_url" => {
                             crate::url::parse_base(value).map_err(|e| bad(&e.to_string()))?;
@@ -132,12 +135,16 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
             "headers" => {
                 for (key, value) in entries {
                     let value = value.as_deref().unwrap_or("").trim();
-                    // Never repeat a credential in a message.
-                    let shown = match headers::is_secret_name(key) {
-                        true => headers::REDACTED,
-                        false => value,
+                    // Any header may carry a credential (`X-Api-Key`): values are never shown.
+                    let shown = entry(key, value, false);
+                    // The reason only: the error's own text repeats the key.
+                    let bad = |e: Error| {
+                        let why = match e {
+                            Error::InvalidHeader { message, .. } => message,
+                            other => other.to_string(),
+                        };
+                        fail(format!("[{section}] {shown}: {why}"))
                     };
-                    let bad = |e: Error| fail(format!("[{section}] {key} = {shown:?}: {e}"));
                     headers::name(key).map_err(bad)?;
                     if value.is_empty() {
                         out.headers.push((key.clone(), None));
@@ -150,7 +157,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
             "error_handling" => {
                 for (key, value) in entries {
                     let value = value.as_deref().unwrap_or("").trim();
-                    let bad = |why: String| fail(format!("[{section}] {key} = {value:?}: {why}"));
+                    let known = matches!(
+                        key.to_ascii_lowercase().as_str(),
+                        "raise_on_network_error" | "raise_on_status_codes"
+                    );
+                    let shown = entry(key, value, known);
+                    let bad = |why: String| fail(format!("[{section}] {shown}: {why}"));
                     match key.to_ascii_lowercase().as_str() {
                         "raise_on_network_error" => {
                             out.raise_on_network_error = Some(parse_bool(value).ok_or_else(|| {
@@ -175,6 +187,26 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer> {
         }
     }
     Ok(out)
+}
+
+/// An entry as an error message shows it, never repeating what may be a credential: a key
+/// that is not a plain name (a line without `=` is read as one long key) is not shown, nor is
+/// the value unless `show_value` (a known setting's); then only its first line, and a URL
+/// without its password.
+fn entry(key: &str, value: &str, show_value: bool) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if key.is_empty() || !key.chars().all(plain) {
+        return "a line that is not `key = value`".to_owned();
+    }
+    if !show_value {
+        return format!("{key} (value not shown)");
+    }
+    let first = value.lines().next().unwrap_or_default();
+    let first = crate::url::redacted(first);
+    match value.contains('\n') {
+        true => format!("{key} = {first:?} (and the lines after it)"),
+        false => format!("{key} = {first:?}"),
+    }
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -267,13 +299,18 @@ mod tests {
                 "parameters_list_style",
                 "commas",
             ),
-            ("[halchemy]\nbase_uri = http://x\n", "base_uri", "http://x"),
         ] {
             let err = p(text).unwrap_err().to_string();
             assert!(err.contains("/x/.halchemy"), "{err}");
             assert!(err.contains(key), "{err}");
             assert!(err.contains(value), "{err}");
         }
+        // An unknown key's value is not shown: it may be a credential written in the wrong
+        // section.
+        let err = p("[halchemy]\nbase_uri = http://x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base_uri (value not shown)"), "{err}");
         let err = p("[nonsense]\na = 1\n").unwrap_err().to_string();
         assert!(err.contains("[nonsense]"), "{err}");
     }
@@ -291,6 +328,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("base_url") && !err.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn no_error_repeats_what_may_be_a_credential() {
+        for text in [
+            // A line without `=` is read as one long key.
+            "[headers]\nAuthorization Bearer S3CRET-A\n",
+            // An indented line continues the value above it.
+            "[headers]\nAccept = application/hal+json\n  Authorization = Bearer S3CRET-B\n",
+            "[halchemy]\nAuthorization = Bearer S3CRET-C\n",
+            "[error_handling]\nCookie = sid=S3CRET-D\n",
+            "[halchemy]\nbase_url = http:/user:S3CRET-E@host:notaport/\n",
+            "[error_handling]\nraise_on_network_error = yes\n  Authorization: Bearer S3CRET-F\n",
+            "[headers]\nX-Api-Key = S3CRET-G\u{7}\n",
+        ] {
+            let err = p(text).unwrap_err().to_string();
+            assert!(!err.contains("S3CRET"), "{err}");
+            assert!(
+                err.contains("/x/.halchemy ") || err.contains("/x/.halchemy:"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub enum Error {
     RelNotFound {
         /// The relation asked for.
         rel: String,
-        /// The relations the resource has.
+        /// The relations the resource has (a URL among them without its password).
         available: Vec<String>,
         /// True when the server wrote the link as `null`: it says there is none (Mollie's
         /// last page has `"next": null`).

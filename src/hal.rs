@@ -319,8 +319,13 @@ impl<'a> Links<'a> {
     fn not_found(&self, rel: &str, null: bool) -> Error {
         let curies = self.curies();
         Error::RelNotFound {
-            rel: rel.to_owned(),
-            available: self.rels().into_iter().map(str::to_owned).collect(),
+            rel: crate::url::redacted(rel).into_owned(),
+            // An extension rel is a URL: without its password, as every text shows it.
+            available: self
+                .rels()
+                .into_iter()
+                .map(|r| crate::url::redacted(r).into_owned())
+                .collect(),
             null,
             embedded: self
                 .embedded
@@ -486,31 +491,51 @@ fn find_in<'a>(
     if let Some((key, value)) = map.get_key_value(rel) {
         return Some((key.as_str(), value));
     }
-    curies?;
-    let want = expand_curie(rel, curies).map_or(Cow::Borrowed(rel), Cow::Owned);
+    let table = curie_table(curies?);
+    let want = expand_with(&table, rel).map_or(Cow::Borrowed(rel), Cow::Owned);
     map.iter()
         .find(|(key, _)| {
-            key.as_str() == want || expand_curie(key, curies).is_some_and(|e| e == *want)
+            key.as_str() == want || expand_with(&table, key).is_some_and(|e| e == *want)
         })
         .map(|(key, value)| (key.as_str(), value))
+}
+
+/// The curies by name (the first of a name counts), read once per lookup: a document with
+/// many rels and many curies costs the sum of the two, not their product.
+fn curie_table(curies: &Value) -> std::collections::HashMap<&str, &str> {
+    let list = match curies {
+        Value::Array(items) => items.as_slice(),
+        one @ Value::Object(_) => std::slice::from_ref(one),
+        _ => &[],
+    };
+    let mut table = std::collections::HashMap::with_capacity(list.len());
+    for c in list {
+        if let (Some(name), Some(href)) = (
+            c.get("name").and_then(Value::as_str),
+            c.get("href").and_then(Value::as_str),
+        ) && !name.is_empty()
+        {
+            table.entry(name).or_insert(href);
+        }
+    }
+    table
 }
 
 /// The expansion of a curied rel (`ea:find` → `http://example.com/docs/rels/find`): the href
 /// of the curie named by the prefix, with `{rel}` replaced by the reference. `None` when `rel`
 /// is not `prefix:reference` or no curie of that name has an href holding `{rel}`.
 fn expand_curie(rel: &str, curies: Option<&Value>) -> Option<String> {
+    expand_with(&curie_table(curies?), rel)
+}
+
+/// [`expand_curie`] with the curies already in a table.
+fn expand_with(table: &std::collections::HashMap<&str, &str>, rel: &str) -> Option<String> {
     let (prefix, reference) = rel.split_once(':')?;
     if prefix.is_empty() || reference.is_empty() {
         return None;
     }
-    let list = match curies? {
-        Value::Array(items) => items.as_slice(),
-        one @ Value::Object(_) => std::slice::from_ref(one),
-        _ => return None,
-    };
-    list.iter()
-        .filter(|c| c.get("name").and_then(Value::as_str) == Some(prefix))
-        .find_map(|c| c.get("href").and_then(Value::as_str))
+    table
+        .get(prefix)
         .filter(|href| href.contains("{rel}"))
         .map(|href| href.replace("{rel}", reference))
 }

@@ -223,6 +223,11 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 });
             }
             hops += 1;
+            // Credentials withheld from this hop stay out of the rest of the chain: an origin
+            // they must not reach does not get to choose where they go next.
+            if let Some(without) = filtered {
+                all_headers = without;
+            }
             // Read the body so the connection goes back to the pool.
             let _ = response
                 .into_body()

@@ -317,6 +317,35 @@ pub(crate) fn redacted_template(template: &str) -> Cow<'_, str> {
     cut_userinfo(Cow::Borrowed(template))
 }
 
+/// [`redacted`] for every URL in a text, such as a `Link` or `Location` header's value: each
+/// piece between `<`, `>`, `,`, `;`, quotes and white space that may hold user info is
+/// redacted. A text without `@` is returned as it is.
+pub(crate) fn redacted_text(text: &str) -> Cow<'_, str> {
+    if !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let separator = |c: char| matches!(c, '<' | '>' | ',' | ';' | '"' | ' ' | '\t');
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive(separator) {
+        let (token, sep) = match piece.char_indices().last() {
+            Some((i, c)) if separator(c) => piece.split_at(i),
+            _ => (piece, ""),
+        };
+        match may_hold_userinfo(token) {
+            true => out.push_str(&redacted(token)),
+            false => out.push_str(token),
+        }
+        out.push_str(sep);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `s` may be a URL with user info: an `@` after `//`, or after `scheme:/`.
+fn may_hold_userinfo(s: &str) -> bool {
+    s.contains('@')
+        && (s.contains("//") || scheme_of(s).is_some_and(|sc| s[sc.len() + 1..].starts_with('/')))
+}
+
 /// `Debug` and `Display` of JSON with the passwords of URLs in its strings (link hrefs...)
 /// redacted; JSON without such a URL is shown as it is, with no copy.
 pub(crate) struct RedactedJson<'a>(pub &'a serde_json::Value);
@@ -325,9 +354,11 @@ impl RedactedJson<'_> {
     fn shown(&self) -> std::borrow::Cow<'_, serde_json::Value> {
         fn holds_secret(v: &serde_json::Value) -> bool {
             match v {
-                serde_json::Value::String(s) => s.contains('@') && s.contains("//"),
+                serde_json::Value::String(s) => may_hold_userinfo(s),
                 serde_json::Value::Array(a) => a.iter().any(holds_secret),
-                serde_json::Value::Object(o) => o.values().any(holds_secret),
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .any(|(k, v)| may_hold_userinfo(k) || holds_secret(v)),
                 _ => false,
             }
         }
@@ -339,7 +370,16 @@ impl RedactedJson<'_> {
                     }
                 }
                 serde_json::Value::Array(a) => a.iter_mut().for_each(redact),
-                serde_json::Value::Object(o) => o.values_mut().for_each(redact),
+                serde_json::Value::Object(o) => {
+                    // Keys too: an extension rel is a URL.
+                    *o = std::mem::take(o)
+                        .into_iter()
+                        .map(|(k, mut v)| {
+                            redact(&mut v);
+                            (redacted(&k).into_owned(), v)
+                        })
+                        .collect();
+                }
                 _ => {}
             }
         }
@@ -877,7 +917,12 @@ fn cut_userinfo(s: Cow<'_, str>) -> Cow<'_, str> {
             if ["mailto", "urn", "tel", "data", "news", "sip", "sips"].contains(&scheme.as_str()) {
                 return s;
             }
-            0
+            // `http:/user:pw@host/` (one slash, which a URL parser may still read as an
+            // authority): from after the scheme and its slash.
+            match scheme_of(&s) {
+                Some(sc) if s[sc.len() + 1..].starts_with('/') => sc.len() + 2,
+                _ => 0,
+            }
         }
     };
     let end = s[start..]
@@ -1429,6 +1474,8 @@ mod tests {
                 format!("http://{pw}:{pw}@host.example"),
                 format!("http://user:{pw}@host.example:notaport/x"),
                 format!("http:user:{pw}@host.example/x"),
+                format!("http:/user:{pw}@host.example:notaport/x"),
+                format!("https:/user:{pw}@host.example/x"),
                 format!("HTTP://user:{pw}@[::1]:80/"),
                 format!("ftp://user:{pw}@host.example/"),
                 format!("http://user:{pw}@bücher.example/a b"),

@@ -121,7 +121,8 @@ fn bad_values_are_errors_naming_file_key_and_value() {
             "base_url",
             "localhost:2112",
         ),
-        ("[headers]\nX-Bad = a\u{1}b\n", "X-Bad", "a\\u{1}b"),
+        // A header's value is never shown (any header may carry a credential).
+        ("[headers]\nX-Bad = a\u{1}b\n", "X-Bad", "(value not shown)"),
     ] {
         let (_dir, path) = file_with(text);
         let err = Api::builder().config_file(&path).build().unwrap_err();

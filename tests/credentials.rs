@@ -251,3 +251,36 @@ fn a_token_that_cannot_be_a_header_is_an_error_that_does_not_show_it() {
     );
     assert!(!err.to_string().contains("secret") && !format!("{err:?}").contains("secret"));
 }
+
+#[test]
+fn credentials_do_not_come_back_with_a_redirect_chain_that_left_home() {
+    // Home → 307 to another origin → 307 back home, to a path the other origin chose.
+    let home_url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let back = std::sync::Arc::clone(&home_url);
+    let other = common::Server::start(move |_| {
+        let to = format!("{}/admin/delete-everything", back.lock().unwrap());
+        common::Reply::new(307).header("location", &to)
+    });
+    let bounce = other.url("/bounce");
+    let home = common::Server::start(move |req| match req.path() {
+        "/start" => common::Reply::new(307).header("location", &bounce),
+        _ => common::Reply::new(204),
+    });
+    *home_url.lock().unwrap() = home.base_url();
+    let api = api_with_credentials(&home.base_url());
+    api.using_endpoint("/start")
+        .bearer_auth("REQUEST-TOKEN")
+        .put(json!({"x": 1}))
+        .unwrap();
+    let at_home = home.requests();
+    assert_eq!(at_home.len(), 2, "{at_home:?}");
+    assert_eq!(
+        at_home[0].header("authorization"),
+        Some("Bearer REQUEST-TOKEN")
+    );
+    assert_eq!(at_home[1].target, "/admin/delete-everything");
+    for name in CREDENTIALS {
+        assert_eq!(at_home[1].header(name), None, "{name} came back");
+        assert_eq!(other.last().header(name), None, "{name} left home");
+    }
+}

@@ -374,3 +374,36 @@ fn a_merge_report_shows_no_password() {
     let err = Error::MergeConflicts(Box::new(merge));
     assert!(!format!("{err} {err:?}").contains("PASS"));
 }
+
+#[test]
+fn urls_with_user_info_in_headers_keys_and_odd_shapes_show_no_password() {
+    let s = Server::start(|_| {
+        Reply::new(201)
+            .header("location", "http://user:S3CRETL@127.0.0.1:9/new")
+            .header("content-location", "http://user:S3CRETC@127.0.0.1:9/new")
+            .header(
+                "link",
+                "<http://user:S3CRETK@127.0.0.1:9/a>; rel=next, <http://u:S3CRETK2@h/b>; rel=prev",
+            )
+            .json(&json!({"_links": {
+                "http://user:S3CRETKEY@rels.example/orders": {"href": "/orders"},
+                "x": {"href": "http:/user:S3CRET1@host:notaport/x"}
+            }}))
+    });
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = api.using_endpoint("/").post(json!({})).unwrap();
+    let missing = api.follow(&r).to("nope").get().unwrap_err();
+    let odd = api.follow(&r).to("x").get().unwrap_err();
+    let shown = format!(
+        "{r} {r:?} {:?} {missing} {missing:?} {odd} {odd:?}",
+        r.meta()
+    );
+    assert!(!shown.contains("S3CRET"), "{shown}");
+    // What is not a password is still there.
+    assert!(shown.contains("rels.example/orders") && shown.contains("127.0.0.1:9/new"));
+}
