@@ -146,6 +146,20 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
         true => None,
         false => Origin::of(&uri),
     };
+    // No response: an error, or a resource with status 0 (see `raise_on_network_error`).
+    let failed = |method, url, headers, body, e| {
+        no_response(
+            api,
+            method,
+            url,
+            headers,
+            body,
+            e,
+            raise_network,
+            started,
+            deadline,
+        )
+    };
     let mut hops = 0;
     let mut stale_retries = 0;
     let mut busy_retries = 0;
@@ -166,18 +180,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 Some(left) if !left.is_zero() => Some(left),
                 _ => {
                     let e = ureq::Error::Timeout(ureq::Timeout::Global);
-                    let headers = filtered.unwrap_or(all_headers);
-                    return no_response(
-                        api,
-                        method,
-                        url,
-                        headers,
-                        body,
-                        e,
-                        raise_network,
-                        started,
-                        deadline,
-                    );
+                    return failed(method, url, filtered.unwrap_or(all_headers), body, e);
                 }
             },
         };
@@ -200,18 +203,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 continue;
             }
             Err(e) => {
-                let headers = filtered.unwrap_or(all_headers);
-                return no_response(
-                    api,
-                    method,
-                    url,
-                    headers,
-                    body,
-                    e,
-                    raise_network,
-                    started,
-                    deadline,
-                );
+                return failed(method, url, filtered.unwrap_or(all_headers), body, e);
             }
         };
         let status = response.status();
@@ -315,18 +307,7 @@ fn exchange_with(api: &Api, prepared: Prepared, raise_network: bool) -> Result<R
                 });
             }
             Err(e) => {
-                let headers = filtered.unwrap_or(all_headers);
-                return no_response(
-                    api,
-                    method,
-                    url,
-                    headers,
-                    body,
-                    e,
-                    raise_network,
-                    started,
-                    deadline,
-                );
+                return failed(method, url, filtered.unwrap_or(all_headers), body, e);
             }
         };
         log::debug!(
