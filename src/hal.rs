@@ -290,8 +290,20 @@ impl<'a> Links<'a> {
             .filter(|(_, v)| !is_absent(v))
             .map(|(k, _)| k.as_str())
             .collect();
-        for (key, value) in self.header.into_iter().flatten() {
-            let in_body = self.body.and_then(|b| find_rel(b, key)).is_some();
+        let Some(header) = self.header else {
+            return out;
+        };
+        // What the body answers, read once: its rels, and their CURIE expansions.
+        let table = self.curies().map(curie_table).unwrap_or_default();
+        let mut answered = std::collections::HashSet::new();
+        for key in self.body.into_iter().flat_map(|b| b.keys()) {
+            answered.insert(Cow::Borrowed(key.as_str()));
+            answered.extend(expand_with(&table, key).map(Cow::Owned));
+        }
+        for (key, value) in header {
+            let want = expand_with(&table, key);
+            let in_body = answered.contains(key.as_str())
+                || want.is_some_and(|w| answered.contains(w.as_str()));
             if !in_body && !is_absent(value) {
                 out.push(key);
             }

@@ -35,13 +35,15 @@ impl fmt::Debug for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            match (is_secret(name), value.to_str()) {
-                (true, _) => map.entry(&name.as_str(), &REDACTED),
-                // A URL with user info (`Location`, `Link`...) shows without its password.
-                (false, Ok(text)) if text.contains('@') => {
-                    map.entry(&name.as_str(), &crate::url::redacted_text(text))
+            match is_secret(name) {
+                true => map.entry(&name.as_str(), &REDACTED),
+                // A URL with user info (`Location`, `Link`...) shows without its password,
+                // whatever bytes surround it.
+                false if value.as_bytes().contains(&b'@') => {
+                    let text = String::from_utf8_lossy(value.as_bytes());
+                    map.entry(&name.as_str(), &crate::url::redacted_text(&text))
                 }
-                (false, _) => map.entry(&name.as_str(), value),
+                false => map.entry(&name.as_str(), value),
             };
         }
         map.finish()

@@ -70,7 +70,8 @@ impl RequestMeta {
 
 /// The response: status, reason, headers and body.
 ///
-/// `Debug` hides the values of `Set-Cookie` headers.
+/// `Debug` hides the values of `Set-Cookie` headers, and the passwords of URLs in headers and
+/// a text body.
 ///
 /// # Example
 ///
@@ -106,7 +107,7 @@ pub struct ResponseMeta {
 /// assert_eq!(body.as_text(), Some("<p>hello</p>"));
 /// assert_eq!(ResponseBody::Json.as_text(), None);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ResponseBody {
     /// No body (or no response).
@@ -116,6 +117,20 @@ pub enum ResponseBody {
     Json,
     /// A body that is not JSON (text, XML, malformed or too deeply nested JSON).
     Text(String),
+}
+
+/// `Debug` shows a text body without the passwords of URLs in it.
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseBody::Empty => f.write_str("Empty"),
+            ResponseBody::Json => f.write_str("Json"),
+            ResponseBody::Text(text) => f
+                .debug_tuple("Text")
+                .field(&crate::url::redacted_text(text))
+                .finish(),
+        }
+    }
 }
 
 impl ResponseBody {
@@ -190,7 +205,12 @@ impl fmt::Debug for RequestMeta {
             .field("method", &self.method)
             .field("url", &crate::url::redacted(&self.url))
             .field("headers", &crate::headers::Redacted(&self.headers))
-            .field("body", &self.body_text())
+            .field(
+                "body",
+                &self
+                    .body_text()
+                    .map(|t| crate::url::redacted_text(&t).into_owned()),
+            )
             .finish()
     }
 }

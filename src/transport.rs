@@ -44,7 +44,8 @@ pub(crate) struct Prepared {
     /// The rel followed, when the request follows a link (for warnings).
     pub rel: Option<String>,
     /// The URL before `with_parameters` added to its query: a write to a resource's own URL
-    /// with parameters (`self?notify=false`) is still a write to that resource.
+    /// with parameters (`self?notify=false`) carries its precondition (see
+    /// `write::Ownership::Maybe`).
     pub unparameterized: Option<String>,
 }
 

@@ -340,10 +340,17 @@ pub(crate) fn redacted_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `s` may be a URL with user info: an `@` after `//`, or after `scheme:/`.
+/// Whether `s` may be a URL with user info: an `@`, and `//`, a backslash (which a URL parser
+/// may read as a slash), or a scheme whose URLs have an authority (`http:user:pw@host`).
 fn may_hold_userinfo(s: &str) -> bool {
+    const WITH_AUTHORITY: [&str; 9] = [
+        "http", "https", "ftp", "ws", "wss", "socks4", "socks4a", "socks5", "socks5h",
+    ];
     s.contains('@')
-        && (s.contains("//") || scheme_of(s).is_some_and(|sc| s[sc.len() + 1..].starts_with('/')))
+        && (s.contains("//")
+            || s.contains('\\')
+            || scheme_of(s)
+                .is_some_and(|sc| WITH_AUTHORITY.iter().any(|w| w.eq_ignore_ascii_case(sc))))
 }
 
 /// `Debug` and `Display` of JSON with the passwords of URLs in its strings (link hrefs...)

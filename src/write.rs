@@ -114,8 +114,9 @@ pub(crate) enum Ownership {
     /// One of its own URLs: the write carries its precondition, and a success brings it
     /// forward.
     Own,
-    /// Its templated `self` link: maybe the resource itself (`/items/1{?projection}`), maybe
-    /// another one a variable names (`/people{?id}`). The write carries its precondition, so
+    /// Its templated `self` link, or an own URL with parameters added: maybe the resource
+    /// itself (`/items/1{?projection}`, `?notify=false`), maybe another one a variable or a
+    /// parameter names (`/people{?id}`, `?id=2`). The write carries its precondition, so
     /// no concurrent update is lost, but a success leaves the resource as it was: data and
     /// validators of another resource are never taken, and its next write fails safe.
     Maybe,
@@ -123,13 +124,18 @@ pub(crate) enum Ownership {
     Other,
 }
 
-/// How `prepared` relates to `r`: [`Ownership::Own`] for one of `r`'s own URLs (with or
-/// without `with_parameters`), [`Ownership::Maybe`] for a request through `r`'s templated
-/// `self` link, else [`Ownership::Other`].
+/// How `prepared` relates to `r`: [`Ownership::Own`] for one of `r`'s own URLs,
+/// [`Ownership::Maybe`] for one with `with_parameters` added or a request through `r`'s
+/// templated `self` link, else [`Ownership::Other`].
 pub(crate) fn ownership(api: &Api, r: &Resource, prepared: &Prepared) -> Ownership {
     let own = |url: &str| is_own_url(api, r, url);
-    if own(&prepared.url) || prepared.unparameterized.as_deref().is_some_and(own) {
+    if own(&prepared.url) {
         return Ownership::Own;
+    }
+    // Parameters added to an own URL may name another resource (`?id=2`), as a template
+    // variable may.
+    if prepared.unparameterized.as_deref().is_some_and(own) {
+        return Ownership::Maybe;
     }
     let through_templated_self = prepared.rel.as_deref() == Some("self")
         && r.version_links()

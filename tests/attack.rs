@@ -493,3 +493,41 @@ fn many_rels_and_many_curies_cost_their_sum_not_their_product() {
     // Linear: milliseconds. The product (4 × 10^8 curie checks) took minutes.
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
 }
+
+#[test]
+fn listing_the_rels_of_many_links_and_link_headers_costs_their_sum() {
+    let n = 20_000;
+    let mut links = serde_json::Map::new();
+    let curies: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({"name": format!("c{i}"), "href": "/docs/{rel}"}))
+        .collect();
+    links.insert("curies".into(), serde_json::Value::Array(curies));
+    for i in 0..n {
+        links.insert(
+            format!("p:r{i}"),
+            serde_json::json!({"href": format!("/r/{i}")}),
+        );
+    }
+    let doc = serde_json::json!({"_links": links});
+    let header: Vec<String> = (0..2_500).map(|i| format!("</h/{i}>; rel=h{i}")).collect();
+    let header = header.join(", ");
+    let s = halchemy_testserver::Server::start(move |_| {
+        halchemy_testserver::Reply::new(200)
+            .header("link", &header)
+            .json(&doc)
+    });
+    let api = halchemy::Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = api.using_endpoint("/").get().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(r.links().len(), n + 1 + 2_500);
+    let missing = api.follow(&r).to("nope").url().unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(missing, halchemy::Error::RelNotFound { .. }));
+    // Linear: well under a second. The product took minutes.
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}

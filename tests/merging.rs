@@ -324,7 +324,8 @@ fn dry_run_server() -> (Server, std::sync::Arc<std::sync::Mutex<(u32, Value)>>) 
         let mut g = st.lock().unwrap();
         let etag = format!("\"v{}\"", g.0);
         let mut doc = g.1.clone();
-        doc["_links"] = json!({"self": {"href": "/a"}});
+        // Its own URL is the one asked, query included.
+        doc["_links"] = json!({"self": {"href": req.target.clone()}});
         match req.method.as_str() {
             "GET" => Reply::new(200).header("etag", &etag).json(&doc),
             "PATCH" if req.header("if-match") != Some(etag.as_str()) => Reply::new(412),
@@ -358,7 +359,12 @@ fn a_merge_sends_the_failed_write_again_with_its_query_and_its_own_headers() {
         .bearer_auth("SERVICE")
         .build()
         .unwrap();
-    let mut r = api.using_endpoint("/a").get().unwrap();
+    // Read as a dry run: its own URL is `/a?dry_run=true`.
+    let mut r = api
+        .using_endpoint("/a")
+        .with_parameters(json!({"dry_run": true}))
+        .get()
+        .unwrap();
     let mut other = api.using_endpoint("/a").get().unwrap();
     api.follow_mut(&mut other)
         .to("self")
@@ -368,7 +374,6 @@ fn a_merge_sends_the_failed_write_again_with_its_query_and_its_own_headers() {
     let err = api
         .follow_mut(&mut r)
         .to("self")
-        .with_parameters(json!({"dry_run": true}))
         .bearer_auth("USER-alice")
         .patch(json!({"a": 1}))
         .unwrap_err();

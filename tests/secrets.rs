@@ -407,3 +407,32 @@ fn urls_with_user_info_in_headers_keys_and_odd_shapes_show_no_password() {
     // What is not a password is still there.
     assert!(shown.contains("rels.example/orders") && shown.contains("127.0.0.1:9/new"));
 }
+
+#[test]
+fn passwords_in_bodies_odd_bytes_and_slashless_urls_are_not_shown() {
+    let s = Server::start(|req| match req.method.as_str() {
+        "POST" => Reply::new(201)
+            .header_bytes("location", b"http://user:S3CRETB@127.0.0.1:9/new\xe9")
+            .header("content-location", "http:user:S3CRETH@127.0.0.1:9/new")
+            .json(&json!({"_links": {
+                "x": {"href": "http:user:S3CRETJ@127.0.0.1:9/x"},
+                "y": {"href": "http:\\\\user:S3CRETS@127.0.0.1:9/y"}
+            }})),
+        _ => Reply::new(500).text("see http://user:S3CRETT@127.0.0.1:9/x"),
+    });
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .raise_on_status_codes(">399")
+        .build()
+        .unwrap();
+    let r = api.using_endpoint("/").post(json!({})).unwrap();
+    let err = api
+        .using_endpoint("/")
+        .put(json!({"hook": "http://user:S3CRETQ@h/"}))
+        .unwrap_err();
+    let shown = format!("{r} {r:?} {err} {err:?}");
+    assert!(!shown.contains("S3CRET"), "{shown}");
+    assert!(shown.contains("see http://127.0.0.1:9/x"), "{shown}");
+}
