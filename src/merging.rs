@@ -103,6 +103,14 @@ impl Api {
                 reason: "only a put or patch of a json body through follow_mut to the resource's own url can be merged".to_owned(),
             });
         };
+        if !write::is_own_url(self, resource, url) {
+            return Err(Error::NotMergeable {
+                reason: format!(
+                    "the failed write went to {}, which is not this resource's own url: merge the conflict into the resource the write was made through",
+                    url::redacted(url)
+                ),
+            });
+        }
         // The base is the version the failed write was made on: the resource must still hold
         // it. After a refresh or another write, the base would be the server's newer version
         // and the failed write's stale fields would count as changes of mine.

@@ -342,15 +342,19 @@ impl<'a> Submit<'a> {
             None => write::own_url(self.api, r)?,
         };
         // Judged before values go into the query: a DELETE of the resource itself with
-        // `?reason=..` is still a write of the resource, and carries its precondition.
-        let own = match write::is_own_url(self.api, r, &url) {
-            true => write::Ownership::Own,
-            false => write::Ownership::Other,
-        };
+        // `?reason=..` carries its precondition.
         let in_query = matches!(
             method,
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
         );
+        // Values added to an own URL's query may name another resource, as parameters may:
+        // the write carries the precondition but does not bring the resource forward.
+        let with_values = in_query && values.as_object().is_some_and(|v| !v.is_empty());
+        let own = match (write::is_own_url(self.api, r, &url), with_values) {
+            (true, false) => write::Ownership::Own,
+            (true, true) => write::Ownership::Maybe,
+            (false, _) => write::Ownership::Other,
+        };
         let body = if in_query {
             params::merge_query(&mut url, &params::to_query(&values, c.list_style)?);
             None

@@ -539,7 +539,7 @@ fn warn_if_deprecated(request: &RequestMeta, rel: Option<&str>, headers: &Header
     let value = |name: &str| {
         headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| url::redacted_text(&String::from_utf8_lossy(v.as_bytes())).into_owned())
     };
     let (deprecation, sunset) = (value("deprecation"), value("sunset"));
     if deprecation.is_none() && sunset.is_none() {

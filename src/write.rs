@@ -246,10 +246,18 @@ pub(crate) fn write_judged(
     let sent = Sent::of(&prepared.headers);
     // What the write makes of the resource is known only when the server applied it to the
     // version the resource holds: a PATCH sent without the resource's own precondition
-    // changed whatever version the server had.
+    // changed whatever version the server had, and a PUT replaced it while the server's own
+    // parts (`_embedded`, `_links`, `_id`...) may have moved on since the version read.
     let intent = match &holder {
-        Holder::Exclusive(r) if own => WriteIntent::of(&prepared).filter(|i| {
-            !matches!(i, WriteIntent::MergePatch(_)) || names_version_of(&prepared.headers, r)
+        Holder::Exclusive(r) if own => WriteIntent::of(&prepared).filter(|i| match i {
+            WriteIntent::Delete => true,
+            // Deleted through this copy: a PUT that found nothing there (`If-None-Match: *`)
+            // made the body the resource.
+            WriteIntent::Replace(_) if r.validators().deleted => prepared
+                .headers
+                .get(header::IF_NONE_MATCH)
+                .is_some_and(|m| m.as_bytes().trim_ascii() == b"*"),
+            _ => names_version_of(&prepared.headers, r),
         }),
         _ => None,
     };

@@ -55,4 +55,25 @@ fn each_request_logs_one_debug_line_without_credentials() {
     for secret in ["hunter2", "topsecret", "cm9vdDpwYXNzd29yZA=="] {
         assert!(!line.contains(secret), "{line}");
     }
+
+    // A server's Deprecation and Sunset headers are logged (a warning) without the password
+    // of a URL in them.
+    let deprecated = common::Server::start(|_| {
+        common::Reply::new(200)
+            .header("deprecation", "see http://u:S3CRETD@h.example/x")
+            .header("sunset", "http://u:S3CRETS@h.example/y")
+            .json(&serde_json::json!({}))
+    });
+    common::api_at(&deprecated.base_url()).home().get().unwrap();
+    let warnings: Vec<_> = LOGGER
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(level, target, _)| target == "halchemy" && *level == log::Level::Warn)
+        .map(|(_, _, line)| line.clone())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("h.example/x"), "{warnings:?}");
+    assert!(!warnings[0].contains("S3CRET"), "{warnings:?}");
 }

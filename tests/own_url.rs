@@ -391,3 +391,91 @@ fn a_write_to_an_own_url_with_parameters_added_is_not_taken_for_the_resource() {
     );
     assert!(dir.data().get("name").is_none());
 }
+
+#[test]
+fn a_put_with_the_callers_own_if_match_star_does_not_pair_old_parts_with_the_new_etag() {
+    // The server manages `_embedded.items`; someone adds one between our read and our PUT.
+    let version = Arc::new(Mutex::new(1u32));
+    let v = Arc::clone(&version);
+    let s = Server::start(move |req| {
+        let mut g = v.lock().unwrap();
+        let items: Vec<Value> = (0..*g).map(|i| json!({"sku": i})).collect();
+        let doc = json!({"_links": {"self": {"href": "/orders/1"}},
+                         "_embedded": {"items": items}, "status": "open"});
+        match req.method.as_str() {
+            "GET" => Reply::new(200)
+                .header("etag", &format!("\"{}\"", *g))
+                .json(&doc),
+            _ => {
+                *g += 1;
+                Reply::new(204).header("etag", &format!("\"{}\"", *g))
+            }
+        }
+    });
+    let api = api(&s);
+    let mut order = api.using_endpoint("/orders/1").get().unwrap();
+    *version.lock().unwrap() += 1; // someone adds an item: version 2
+    api.follow_mut(&mut order)
+        .to("self")
+        .with_headers([("If-Match", "*")])
+        .put(json!({"status": "paid"}))
+        .unwrap();
+    // Not a version this copy knows: it stays at the one it read, and refresh reads the new.
+    assert_eq!(order.etag(), Some("\"1\""));
+    assert_eq!(order["status"], "open");
+    api.refresh(&mut order).unwrap();
+    assert_eq!(order.etag(), Some("\"3\""));
+    assert_eq!(order["_embedded"]["items"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_conflict_is_merged_only_into_the_resource_it_was_written_through() {
+    let (s, _) = people_server();
+    let api = api(&s);
+    // Writes to the URL each was read from (`/people?id=7`): their own.
+    let write = |p: &mut Resource, change: Value| {
+        api.follow_mut(p)
+            .to("self")
+            .with_parameters(json!({"id": 7}))
+            .patch(change)
+    };
+    let mut ann = person(&api, 7);
+    let mut other = person(&api, 7);
+    write(&mut other, json!({"n": 2})).unwrap();
+    let Err(Error::PreconditionFailed(conflict)) = write(&mut ann, json!({"n": 5})) else {
+        panic!("expected a conflict")
+    };
+    // Bob's ETag could be the same text (version numbers): still not his conflict.
+    let mut bob = person(&api, 8);
+    let err = api.merge(&mut bob, &conflict).err().unwrap();
+    assert!(
+        matches!(&err, Error::NotMergeable { reason } if reason.contains("not this resource's own url")),
+        "{err}"
+    );
+    assert_eq!(bob["name"], "Bob");
+    // Ann's it is.
+    let merging = api.merge(&mut ann, &conflict).unwrap();
+    assert_eq!(merging.conflicts().len(), 1);
+}
+
+#[test]
+fn a_form_that_puts_its_values_in_the_query_does_not_mark_the_resource_deleted() {
+    let s = Server::start(|req| match req.method.as_str() {
+        "GET" => Reply::new(200).header("etag", "\"1\"").json(&json!({
+            "_links": {"self": {"href": "/orders/1"}},
+            "_templates": {"default": {"method": "DELETE",
+                "properties": [{"name": "sku", "required": true}]}}
+        })),
+        _ => Reply::new(204),
+    });
+    let api = api(&s);
+    let mut order = api.using_endpoint("/orders/1").get().unwrap();
+    api.submit_mut(&mut order, "default")
+        .with_values(json!({"sku": "a"}))
+        .send()
+        .unwrap();
+    assert_eq!(s.last().target, "/orders/1?sku=a");
+    assert_eq!(s.last().header("if-match"), Some("\"1\""));
+    // `?sku=a` may be another resource (one line of the order): the order is not deleted.
+    assert_eq!(order.etag(), Some("\"1\""));
+}
