@@ -84,6 +84,9 @@ fn main() -> Result<(), Error> {
         done.conflicts,
         customer.etag()
     );
+    // The data was worked out here from the PATCH: a refresh reads the server's whole
+    // representation once, and after it the resource is current.
+    api.refresh(&mut customer)?;
     if api.refresh(&mut customer)? == Refresh::NotModified {
         println!("and the resource is current: refresh says 304");
     }

@@ -52,7 +52,7 @@ pub enum Error {
     /// `412 Precondition Failed`: someone else changed the resource since it was read. The
     /// resource written through is untouched, data and validators; refresh it and try again,
     /// or use [`Api::update`](crate::Api::update).
-    #[error("conflict: {} was changed since this copy of it was read, by another client or by a write not made through follow_mut (412 precondition failed to {} with {}); refresh the resource and retry, or use Api::update or Api::merge",
+    #[error("conflict: {} was changed since this copy of it was read, by another client or by a write that did not bring this copy forward (one not made through follow_mut, or made with parameters added or through a templated self link) (412 precondition failed to {} with {}); refresh the resource and retry, or use Api::update or Api::merge",
         crate::url::redacted(&.0.response.meta().request.url), .0.response.meta().request.method, .0.sent())]
     PreconditionFailed(Box<Conflict>),
 
@@ -69,7 +69,7 @@ pub enum Error {
     /// write through a resource without validators when the Api
     /// [requires preconditions](crate::ApiBuilder::require_preconditions).
     #[error(
-        "refused to write {url} without a precondition: {reason}; a write without one could overwrite someone else's change (opt in with UpdateOptions::allow_unconditional)"
+        "refused to write {url} without a precondition: {reason}; a write without one could overwrite someone else's change"
     )]
     Unconditional {
         /// The resource's URL.

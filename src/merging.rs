@@ -100,7 +100,7 @@ impl Api {
     ) -> Result<Merging<'a>> {
         let Some((url, intent)) = &conflict.intent else {
             return Err(Error::NotMergeable {
-                reason: "only a put or patch of a json body through follow_mut to the resource's own url can be merged".to_owned(),
+                reason: "only a put or patch of a json body through follow_mut to the resource's own url can be merged (a write with parameters added or through a templated self link may have gone to another resource, so it cannot be); refresh the resource and write again".to_owned(),
             });
         };
         if !write::is_own_url(self, resource, url) {

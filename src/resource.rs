@@ -725,6 +725,7 @@ impl Resource {
                 last_modified: None,
                 deleted: false,
                 excerpt: self.validators.excerpt,
+                predicted: self.validators.predicted,
             },
             meta: Arc::clone(&self.meta),
             base,

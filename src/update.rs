@@ -147,7 +147,9 @@ impl UpdateOptions {
 impl Api {
     /// Reloads `resource` from its own URL (its `self` link, else the URL it was read from)
     /// with a conditional GET: `If-None-Match` with its ETag, or `If-Modified-Since` when it
-    /// only has a `Last-Modified` date.
+    /// only has a `Last-Modified` date. After a write whose new data was worked out here (the
+    /// PUT body or merge patch applied to the version read), the GET is not conditional: what
+    /// the server keeps itself (links that depend on the state, fields it computes) is read.
     ///
     /// `304` keeps its data and validators (its `meta()` records the 304); a `200` with a JSON
     /// body replaces its data, validators and meta together. Anything else leaves it exactly as
@@ -171,9 +173,14 @@ impl Api {
         let url = write::own_url(self, resource)?;
         let mut headers = HeaderMap::new();
         let v = resource.validators();
-        if let Some(etag) = v.etag.value(resource.data(), resource.etag_field()) {
+        // Data worked out here after a write is not the server's representation: it is read
+        // whole, whatever the validators say.
+        let conditional = !v.predicted;
+        if let Some(etag) = v.etag.value(resource.data(), resource.etag_field())
+            && conditional
+        {
             headers.insert(header::IF_NONE_MATCH, etag);
-        } else if let Some(date) = &v.last_modified {
+        } else if let Some(date) = v.last_modified.as_ref().filter(|_| conditional) {
             headers.insert(header::IF_MODIFIED_SINCE, date.clone());
         }
         let prepared = Prepared::new(self, Method::GET, url, headers, None, self.config.timeout)?;
@@ -430,9 +437,10 @@ fn unconditional(r: &Resource, url: &str) -> Error {
         }
         None => "the server gives it no etag",
     };
+    let reason = format!("{reason} (opt in with UpdateOptions::allow_unconditional)");
     Error::Unconditional {
         url: url::redacted(url).into_owned(),
-        reason: reason.to_owned(),
+        reason,
     }
 }
 

@@ -38,6 +38,10 @@ pub(crate) struct Validators {
     /// `{"_id", "_etag", "_status"}`): neither it nor its items name a version, whatever
     /// etag fields they hold.
     pub excerpt: bool,
+    /// The data was worked out here (a write's body or merge patch applied to the version
+    /// read), not read: what the server keeps itself (links that depend on the state, fields
+    /// it computes) may differ, so `refresh` asks for the whole representation, never a 304.
+    pub predicted: bool,
 }
 
 impl ETag {
@@ -105,6 +109,7 @@ impl Validators {
             last_modified,
             deleted: false,
             excerpt: false,
+            predicted: false,
         }
     }
 
@@ -115,6 +120,7 @@ impl Validators {
             last_modified: None,
             deleted: false,
             excerpt: false,
+            predicted: false,
         }
     }
 }

@@ -257,6 +257,9 @@ pub(crate) fn write_judged(
                 .headers
                 .get(header::IF_NONE_MATCH)
                 .is_some_and(|m| m.as_bytes().trim_ascii() == b"*"),
+            // Without validators there is no version read for the server to have moved on
+            // from: the body is the resource (its new validators, if any, come with it).
+            WriteIntent::Replace(_) if !r.has_validators() => true,
             _ => names_version_of(&prepared.headers, r),
         }),
         _ => None,
@@ -306,7 +309,7 @@ fn add_precondition(api: &Api, r: &Resource, headers: &mut HeaderMap) -> Result<
     } else if api.config.require_preconditions {
         return Err(Error::Unconditional {
             url: url::redacted(&own_url(api, r).unwrap_or_default()).into_owned(),
-            reason: "the resource has no etag and no last-modified date".to_owned(),
+            reason: "the resource has no etag and no last-modified date: read it (or refresh it) to get them, or build the Api without require_preconditions".to_owned(),
         });
     }
     Ok(())
@@ -469,7 +472,8 @@ fn bring_forward(
     // Applied to the version the validators name, never to a draft made with `data_mut`.
     if let (true, Some(data)) = (may_move, intent.and_then(|i| i.apply(r.version_data()))) {
         let data = with_answer_fields(data, response.data());
-        let validators = answer_validators(response);
+        let mut validators = answer_validators(response);
+        validators.predicted = true;
         r.advance(data, validators, Arc::clone(response.meta_arc()));
     }
     // c. Otherwise the resource keeps its old data and old validators: its next write fails
@@ -517,6 +521,7 @@ fn answer_validators(response: &Resource) -> Validators {
         last_modified: v.last_modified.clone(),
         deleted: false,
         excerpt: false,
+        predicted: false,
     }
 }
 

@@ -479,3 +479,47 @@ fn a_form_that_puts_its_values_in_the_query_does_not_mark_the_resource_deleted()
     // `?sku=a` may be another resource (one line of the order): the order is not deleted.
     assert_eq!(order.etag(), Some("\"1\""));
 }
+
+#[test]
+fn the_errors_of_writes_that_are_not_brought_forward_say_why_and_what_to_do() {
+    let (s, _) = people_server();
+    let api = api(&s);
+    let mut ann = person(&api, 7);
+    // Through the templated self link, with values: maybe another person.
+    let err = api
+        .follow_mut(&mut ann)
+        .to("self")
+        .with_template_values(json!({"id": 8}))
+        .patch(json!({"n": 5}))
+        .unwrap_err();
+    assert!(err.to_string().contains("templated self link"), "{err}");
+    let Error::PreconditionFailed(conflict) = err else {
+        panic!("expected a conflict")
+    };
+    let err = api.merge(&mut ann, &conflict).err().unwrap();
+    assert!(
+        matches!(&err, Error::NotMergeable { reason } if reason.contains("parameters added or through a templated self link")),
+        "{err}"
+    );
+    // Requiring preconditions: the advice is to read the resource, not an option of update.
+    let strict = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .require_preconditions(true)
+        .build()
+        .unwrap();
+    let mut held = Resource::from(json!({"_links": {"self": {"href": "/people?id=7"}}}));
+    let err = strict
+        .follow_mut(&mut held)
+        .to("self")
+        .put(json!({"name": "A"}))
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Unconditional { .. }), "{text}");
+    assert!(
+        text.contains("read it") && text.contains("require_preconditions"),
+        "{text}"
+    );
+    assert!(!text.contains("allow_unconditional"), "{text}");
+}

@@ -1105,3 +1105,67 @@ fn a_write_answered_with_a_date_alone_does_not_trade_the_etag_for_it() {
     assert!(matches!(out, Err(Error::PreconditionFailed(_))), "{out:?}");
     assert_eq!(state.lock().unwrap().1, json!({"a": 1, "b": 7}));
 }
+
+#[test]
+fn after_a_write_applied_here_refresh_reads_the_whole_representation() {
+    // An order whose links depend on its state; a PATCH is answered 200 with the full new
+    // document but no Content-Location, so the client works out the new data itself.
+    let status = Arc::new(Mutex::new((1u32, "new".to_owned())));
+    let st = Arc::clone(&status);
+    let s = Server::start(move |req| {
+        let mut g = st.lock().unwrap();
+        if req.method == "PATCH" {
+            let patch: Value = serde_json::from_slice(&req.body).unwrap();
+            g.1 = patch["status"].as_str().unwrap().to_owned();
+            g.0 += 1;
+        }
+        let etag = format!("\"v{}\"", g.0);
+        if req.method == "GET" && req.header("if-none-match") == Some(etag.as_str()) {
+            return Reply::new(304).header("etag", &etag);
+        }
+        let next = if g.1 == "new" { "pay" } else { "ship" };
+        let mut links = json!({"self": {"href": "/orders/1"}});
+        links[next] = json!({"href": format!("/orders/1/{next}")});
+        Reply::new(200)
+            .header("etag", &etag)
+            .json(&json!({"_links": links, "status": g.1}))
+    });
+    let api = api_at(&s.base_url());
+    let mut order = api.using_endpoint("/orders/1").get().unwrap();
+    api.follow_mut(&mut order)
+        .to("self")
+        .patch(json!({"status": "paid"}))
+        .unwrap();
+    assert_eq!(order["status"], "paid");
+    // The links the server keeps itself are only known once it is read again, and refresh
+    // does read it, whatever the ETag says.
+    assert_eq!(
+        api.refresh(&mut order).unwrap(),
+        halchemy::Refresh::Replaced
+    );
+    assert_eq!(s.last().header("if-none-match"), None);
+    assert!(order.has_rel("ship") && !order.has_rel("pay"), "{order}");
+    // Read from the server, it is conditional again.
+    assert_eq!(
+        api.refresh(&mut order).unwrap(),
+        halchemy::Refresh::NotModified
+    );
+}
+
+#[test]
+fn a_put_through_a_resource_without_validators_shows_its_body() {
+    let s = Server::start(|req| match req.method.as_str() {
+        "GET" => {
+            Reply::new(200).json(&json!({"_links": {"self": {"href": "/items/1"}}, "name": "A"}))
+        }
+        _ => Reply::new(204),
+    });
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/items/1").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .put(json!({"name": "B"}))
+        .unwrap();
+    assert_eq!(r["name"], "B");
+    assert_eq!(r.etag(), None);
+}
