@@ -725,7 +725,9 @@ impl Resource {
                 last_modified: None,
                 deleted: false,
                 excerpt: self.validators.excerpt,
-                predicted: self.validators.predicted,
+                // An item's version is its own etag field, which a write to the page did not
+                // work out.
+                predicted: false,
             },
             meta: Arc::clone(&self.meta),
             base,
@@ -910,6 +912,11 @@ impl Default for Resource {
 impl From<Value> for Resource {
     /// A document held in hand; its ETag comes from its `_etag` field. Relative hrefs resolve
     /// against the base URL, in either resolution mode.
+    ///
+    /// Data saved right after a write whose new data was worked out here (see
+    /// [`Api::refresh`](crate::Api::refresh)) names the new version in its etag field while
+    /// what the server keeps itself (links, computed fields) may be older: rebuilt from it, a
+    /// resource does not know that, so read such a resource again rather than rebuild it.
     fn from(data: Value) -> Self {
         let field: Arc<str> = Arc::from(crate::DEFAULT_ETAG_FIELD);
         let validators = Validators::of_document(&data, &field);

@@ -38,7 +38,9 @@ pub enum Refresh {
     /// `304 Not Modified` (or a `200` naming the version already held, while the resource
     /// holds a draft, which stays): the data and validators were already current.
     NotModified,
-    /// `200`: the data and validators were replaced, together, by the server's.
+    /// `200`: the data and validators were replaced, together, by the server's (a draft
+    /// made with `data_mut` on the version read stays on top when the server still has that
+    /// version).
     Replaced,
 }
 
@@ -190,13 +192,28 @@ impl Api {
                 resource.set_meta(std::sync::Arc::clone(response.meta_arc()));
                 Ok(Refresh::NotModified)
             }
-            // A server that ignores If-None-Match answers 200 with the version already held:
-            // that is no newer version, and a draft made with `data_mut` stays.
+            // A 200 with the version already held (a server that ignores If-None-Match, or the
+            // whole read after a write worked out here) is no newer version: a draft made with
+            // `data_mut` stays. Worked out here, the version is taken as the server has it,
+            // with the draft on top.
             200..=299
                 if resource.draft().is_some()
-                    && response.sent_etag().is_some()
-                    && response.sent_etag() == resource.sent_etag() =>
+                    && response.sent_etag().is_some_and(|theirs| {
+                        resource
+                            .sent_etag()
+                            .is_some_and(|mine| crate::validators::same_version(&theirs, &mine))
+                    }) =>
             {
+                if resource.validators().predicted
+                    && response.meta().response.body == ResponseBody::Json
+                {
+                    let draft = resource.draft();
+                    *resource = response;
+                    if let Some(draft) = draft {
+                        crate::merge::apply_merge_patch(resource.data_mut(), &draft);
+                    }
+                    return Ok(Refresh::Replaced);
+                }
                 resource.set_meta(std::sync::Arc::clone(response.meta_arc()));
                 Ok(Refresh::NotModified)
             }

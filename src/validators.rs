@@ -92,6 +92,20 @@ impl ETag {
     }
 }
 
+/// Whether two entity tags name the same version, however each was written: quoted (a
+/// header's `"v2"`) or bare (an etag field's `v2`), weak or not.
+pub(crate) fn same_version(a: &str, b: &str) -> bool {
+    let opaque = |t: &str| {
+        let t = t.trim();
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(t)
+            .to_owned()
+    };
+    opaque(a) == opaque(b)
+}
+
 impl Validators {
     /// A response's validators: its `ETag` header, else the body's etag field; and its
     /// `Last-Modified` header.

@@ -441,3 +441,105 @@ fn a_replaced_embedded_object_does_not_take_the_old_objects_etag() {
     assert_eq!(owner["_links"]["self"]["href"], "/people/b");
     assert_ne!(owner.etag(), Some("ea"), "Bob paired with Ann's version");
 }
+
+/// An Eve-like server: GET sends `ETag: "vN"` and the field `_etag: vN`, compares tags with
+/// their quotes stripped, and answers a PATCH with Eve's excerpt (with or without an ETag
+/// header). It computes `shout`, and its `next` link depends on the version.
+fn eve_like(etag_header_on_patch: bool) -> halchemy_testserver::Server {
+    use halchemy_testserver::Reply;
+    let state = std::sync::Arc::new(std::sync::Mutex::new((1u32, json!({"name": "kim"}))));
+    halchemy_testserver::Server::start(move |req| {
+        let mut g = state.lock().unwrap();
+        let tag = format!("v{}", g.0);
+        let bare = |v: Option<&str>| v.map(|v| v.trim_matches('"').to_owned());
+        match req.method.as_str() {
+            "GET" if bare(req.header("if-none-match")) == Some(tag.clone()) => {
+                Reply::new(304).header("etag", &format!("\"{tag}\""))
+            }
+            "GET" => {
+                let mut d = g.1.clone();
+                d["_etag"] = json!(tag);
+                d["shout"] = json!(g.1["name"].as_str().unwrap().to_uppercase());
+                d["_links"] = json!({"self": {"href": "/people/1"},
+                    "next": {"href": format!("/people/1/step{}", g.0)}});
+                Reply::new(200)
+                    .header("etag", &format!("\"{tag}\""))
+                    .json(&d)
+            }
+            _ if bare(req.header("if-match")) != Some(tag) => Reply::new(412),
+            _ => {
+                let patch: Value = serde_json::from_slice(&req.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    g.1[k] = v.clone();
+                }
+                g.0 += 1;
+                let tag = format!("v{}", g.0);
+                let answer = Reply::new(200);
+                let answer = match etag_header_on_patch {
+                    true => answer.header("etag", &format!("\"{tag}\"")),
+                    false => answer,
+                };
+                answer.json(&json!({"_etag": tag, "_status": "OK",
+                    "_links": {"self": {"href": "/people/1"}}}))
+            }
+        }
+    })
+}
+
+#[test]
+fn refresh_after_a_write_worked_out_here_keeps_a_draft_on_the_servers_version() {
+    for etag_header in [false, true] {
+        let s = eve_like(etag_header);
+        let api = api_at(&s.base_url());
+        let mut r = api.using_endpoint("/people/1").get().unwrap();
+        api.follow_mut(&mut r)
+            .to("self")
+            .patch(json!({"name": "lee"}))
+            .unwrap();
+        r.data_mut()["note"] = json!("my unsent edit");
+        assert_eq!(api.refresh(&mut r).unwrap(), Refresh::Replaced);
+        // The draft stays, on top of what the server has: its computed field and its link.
+        assert_eq!(
+            r.draft(),
+            Some(json!({"note": "my unsent edit"})),
+            "{etag_header}"
+        );
+        assert_eq!((&r["shout"], &r["name"]), (&json!("LEE"), &json!("lee")));
+        assert!(
+            r.data()["_links"]["next"]["href"]
+                .as_str()
+                .unwrap()
+                .ends_with("step2")
+        );
+        // And it is sent by the next update.
+        api.update(&mut r, |_| {}).unwrap();
+        assert_eq!(r.draft(), None);
+    }
+}
+
+#[test]
+fn items_of_a_page_written_here_refresh_conditionally() {
+    let s = halchemy_testserver::Server::start(|req| {
+        match (req.method.as_str(), req.path()) {
+        ("GET", "/items/1") if req.header("if-none-match") == Some("i1") => {
+            halchemy_testserver::Reply::new(304)
+        }
+        ("GET", "/items/1") => halchemy_testserver::Reply::new(200)
+            .json(&json!({"_etag": "i1", "_links": {"self": {"href": "/items/1"}}})),
+        ("GET", _) => halchemy_testserver::Reply::new(200)
+            .header("etag", "\"p1\"")
+            .json(&json!({"_links": {"self": {"href": "/page"}}, "title": "a",
+                "_embedded": {"items": [{"_etag": "i1", "_links": {"self": {"href": "/items/1"}}}]}})),
+        _ => halchemy_testserver::Reply::new(204).header("etag", "\"p2\""),
+    }
+    });
+    let api = api_at(&s.base_url());
+    let mut page = api.using_endpoint("/page").get().unwrap();
+    api.follow_mut(&mut page)
+        .to("self")
+        .patch(json!({"title": "b"}))
+        .unwrap();
+    let mut item = page.embedded_many("items").unwrap().remove(0);
+    assert_eq!(api.refresh(&mut item).unwrap(), Refresh::NotModified);
+    assert_eq!(s.last().header("if-none-match"), Some("i1"));
+}
