@@ -196,22 +196,21 @@ impl Api {
             // whole read after a write worked out here) is no newer version: a draft made with
             // `data_mut` stays. Worked out here, the version is taken as the server has it,
             // with the draft on top.
-            200..=299
-                if resource.draft().is_some()
-                    && response.sent_etag().is_some_and(|theirs| {
-                        resource
-                            .sent_etag()
-                            .is_some_and(|mine| crate::validators::same_version(&theirs, &mine))
-                    }) =>
-            {
+            200..=299 if resource.draft().is_some() && same_version(&response, resource) => {
                 if resource.validators().predicted
                     && response.meta().response.body == ResponseBody::Json
                 {
-                    let draft = resource.draft();
+                    // The draft's edits go over the server's version as they were made over
+                    // the version worked out here: a three-way merge, the edits winning.
+                    let mut merge = crate::merge::Merge::new(
+                        resource.version_data(),
+                        resource.data(),
+                        response.data(),
+                    );
+                    merge.resolve_all(crate::Choice::Mine);
+                    let merged = merge.result()?;
                     *resource = response;
-                    if let Some(draft) = draft {
-                        crate::merge::apply_merge_patch(resource.data_mut(), &draft);
-                    }
+                    *resource.data_mut() = merged;
                     return Ok(Refresh::Replaced);
                 }
                 resource.set_meta(std::sync::Arc::clone(response.meta_arc()));
@@ -445,6 +444,18 @@ fn without_server_parts(mut patch: Value) -> Option<Value> {
         }
     }
     Some(patch)
+}
+
+/// Whether a `200` to a refresh names the version `held` holds: the same entity tag, quoted or
+/// bare; without entity tags, the same `Last-Modified`.
+fn same_version(response: &Resource, held: &Resource) -> bool {
+    match (response.sent_etag(), held.sent_etag()) {
+        (Some(theirs), Some(mine)) => crate::validators::same_version(&theirs, &mine),
+        (None, None) => response
+            .last_modified()
+            .is_some_and(|date| held.last_modified() == Some(date)),
+        _ => false,
+    }
 }
 
 fn unconditional(r: &Resource, url: &str) -> Error {

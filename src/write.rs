@@ -279,8 +279,10 @@ pub(crate) fn write_judged(
         }))),
         428 => Err(Error::PreconditionRequired(Box::new(response))),
         status => {
-            if let (200..=299, Holder::Exclusive(r), true) = (status, &mut holder, own) {
-                bring_forward(api, r, &method, &target, intent.as_ref(), &response);
+            if let (200..=299, Holder::Exclusive(r)) = (status, &mut holder)
+                && judged != Ownership::Other
+            {
+                bring_forward(api, r, &method, &target, intent.as_ref(), &response, judged);
             }
             let mut response = response;
             unpair(&mut response);
@@ -418,8 +420,9 @@ impl WriteIntent {
     }
 }
 
-/// After a 2xx to `r`'s own URL through `follow_mut`: the new data and validators together,
-/// or neither.
+/// After a 2xx through `follow_mut` to `r`'s own URL ([`Ownership::Own`]), or maybe its own
+/// ([`Ownership::Maybe`]: moved only by an answer naming an own URL as its representation):
+/// the new data and validators together, or neither.
 fn bring_forward(
     api: &Api,
     r: &mut Resource,
@@ -427,12 +430,20 @@ fn bring_forward(
     target: &str,
     intent: Option<&WriteIntent>,
     response: &Resource,
+    judged: Ownership,
 ) {
     let answered_by_get = response.meta().request.method == "GET";
     let landed = &response.meta().request.url;
     if !answered_by_get && !url::same_resource(landed, target) && !is_own_url(api, r, landed) {
         // A 307/308 repeated the write at another URL: what it changed there, and the
         // validators it got, are another resource's.
+        return;
+    }
+    // Maybe the resource, maybe another: only an answer that says it represents one of the
+    // resource's own URLs (its `Content-Location`, or the GET after a `303`) moves it.
+    let names_own =
+        response.data().is_object() && response.read_url().is_some_and(|u| is_own_url(api, r, u));
+    if judged == Ownership::Maybe && (*method == Method::DELETE || !names_own) {
         return;
     }
     if *method == Method::DELETE {

@@ -543,3 +543,36 @@ fn items_of_a_page_written_here_refresh_conditionally() {
     assert_eq!(api.refresh(&mut item).unwrap(), Refresh::NotModified);
     assert_eq!(s.last().header("if-none-match"), Some("i1"));
 }
+
+#[test]
+fn a_draft_made_after_a_write_survives_refresh_on_a_server_with_dates_only_and_keeps_its_nulls() {
+    use halchemy_testserver::store::Validators;
+    // Dates only: the version is named by Last-Modified.
+    let s = HalServer::start(Options {
+        validators: Validators::LastModifiedOnly,
+        ..Options::default()
+    });
+    s.put("/items/1", json!({"a": 1, "b": 1}));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/items/1").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"a": 2}))
+        .unwrap();
+    r.data_mut()["b"] = json!("my draft");
+    api.refresh(&mut r).unwrap();
+    assert_eq!(r.draft(), Some(json!({"b": "my draft"})));
+    // Entity tags: a draft that sets a field to null keeps the null.
+    let s = HalServer::start(Options::default());
+    s.put("/items/1", json!({"a": 1, "b": 1}));
+    let api = api_at(&s.base_url());
+    let mut r = api.using_endpoint("/items/1").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"b": 11}))
+        .unwrap();
+    r.data_mut()["a"] = Value::Null;
+    api.refresh(&mut r).unwrap();
+    assert_eq!(r.data().get("a"), Some(&Value::Null), "{r}");
+    assert_eq!(r["b"], 11);
+}

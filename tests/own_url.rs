@@ -523,3 +523,33 @@ fn the_errors_of_writes_that_are_not_brought_forward_say_why_and_what_to_do() {
     );
     assert!(!text.contains("allow_unconditional"), "{text}");
 }
+
+#[test]
+fn a_write_with_parameters_answered_with_the_resources_representation_brings_it_forward() {
+    use halchemy_testserver::store::{HalServer, Options, WriteAnswer};
+    let s = HalServer::start(Options {
+        write_answer: WriteAnswer::Representation,
+        ..Options::default()
+    });
+    s.put("/items/1", json!({"a": 1}));
+    let api = Api::builder()
+        .base_url(s.base_url())
+        .no_config_file()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let mut r = api.using_endpoint("/items/1").get().unwrap();
+    api.follow_mut(&mut r)
+        .to("self")
+        .with_parameters(json!({"notify": "false"}))
+        .patch(json!({"a": 2}))
+        .unwrap();
+    // The answer says it is /items/1's representation: the resource takes it, and its next
+    // write is not a false conflict.
+    assert_eq!(r["a"], 2);
+    api.follow_mut(&mut r)
+        .to("self")
+        .patch(json!({"a": 3}))
+        .unwrap();
+    assert_eq!(s.current("/items/1").unwrap().data["a"], 3);
+}
