@@ -117,8 +117,9 @@ pub(crate) enum Ownership {
     /// Its templated `self` link, or an own URL with parameters added: maybe the resource
     /// itself (`/items/1{?projection}`, `?notify=false`), maybe another one a variable or a
     /// parameter names (`/people{?id}`, `?id=2`). The write carries its precondition, so
-    /// no concurrent update is lost, but a success leaves the resource as it was: data and
-    /// validators of another resource are never taken, and its next write fails safe.
+    /// no concurrent update is lost, but a success moves the resource only when the answer
+    /// names one of its own URLs as its representation: data and validators of another
+    /// resource are never taken, and otherwise its next write fails safe.
     Maybe,
     /// Another URL: no precondition, and the resource is left alone.
     Other,
@@ -463,8 +464,9 @@ fn bring_forward(
         None => response.has_validators(),
     };
     let may_move = names_version || !(r.has_validators() || r.validators().deleted);
-    // a. The answer is the resource's representation.
-    if is_representation_of(api, r, response) {
+    // a. The answer is the resource's representation: it says so with an own URL (above), or
+    //    with `Preference-Applied: return=representation`.
+    if names_own || (response.data().is_object() && representation_applied(response)) {
         if may_move {
             *r = response.clone();
         }
@@ -489,16 +491,6 @@ fn bring_forward(
     }
     // c. Otherwise the resource keeps its old data and old validators: its next write fails
     //    safe, and `refresh` brings it in step.
-}
-
-/// Whether the response is a full representation of `r`: a GET of its URL (after a 303), a
-/// `Content-Location` naming its URL, or `Prefer: return=representation` applied.
-fn is_representation_of(api: &Api, r: &Resource, response: &Resource) -> bool {
-    if !response.data().is_object() {
-        return false;
-    }
-    let own = response.read_url().is_some_and(|u| is_own_url(api, r, u));
-    own || representation_applied(response)
 }
 
 /// `data` with the meta fields of the server's answer that `data` already has: top-level
